@@ -1,0 +1,96 @@
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from budgets import selectors, services
+from budgets.models import LOCKED_POOL_FIELDS, BudgetLine, Cycle, DistrictBudget, Pool
+
+
+@admin.register(Cycle)
+class CycleAdmin(admin.ModelAdmin):
+    list_display = [
+        "year",
+        "title_en",
+        "submission_starts",
+        "voting_starts",
+        "voting_ends",
+        "phase",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.voting_starts <= timezone.now():
+            return ["voting_starts"]
+        return []
+
+
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    extra = 0
+
+
+@admin.register(DistrictBudget)
+class DistrictBudgetAdmin(admin.ModelAdmin):
+    list_display = ["district", "year", "amount", "currency"]
+    list_filter = ["year", "currency"]
+    list_select_related = ["district"]
+    inlines = [BudgetLineInline]
+
+    def save_model(self, request, obj, form, change):
+        # Through the service so pools not yet open follow the new budget.
+        budget = services.district_budget_set(
+            district=obj.district,
+            year=obj.year,
+            amount=obj.amount,
+            currency=obj.currency,
+            source_url=obj.source_url,
+        )
+        obj.pk = budget.pk
+
+
+class PoolAdminForm(forms.ModelForm):
+    class Meta:
+        model = Pool
+        exclude: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        district = cleaned.get("district") or getattr(self.instance, "district", None)
+        cycle = cleaned.get("cycle") or getattr(self.instance, "cycle", None)
+        if (
+            district
+            and cycle
+            and selectors.district_budget_for(district=district, year=cycle.year) is None
+        ):
+            raise forms.ValidationError(
+                _("%(district)s has no budget for %(year)d; enter the district budget first.")
+                % {"district": district, "year": cycle.year}
+            )
+        return cleaned
+
+
+@admin.register(Pool)
+class PoolAdmin(admin.ModelAdmin):
+    """Pools are created and changed through the services; settings lock once voting opens."""
+
+    list_display = ["district", "cycle", "amount", "currency", "method", "tally_rule", "phase"]
+    list_filter = ["cycle", "method", "tally_rule"]
+    list_select_related = ["district", "cycle"]
+    form = PoolAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.voting_has_opened:
+            return sorted({"amount", "currency", "cycle", "district", *LOCKED_POOL_FIELDS})
+        if obj is not None:
+            return ["amount", "currency", "cycle", "district"]
+        return ["amount", "currency"]
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        if change:
+            saved = services.pool_update(pool=obj, **fields)
+        else:
+            fields.pop("cycle", None)
+            fields.pop("district", None)
+            saved = services.pool_create(cycle=obj.cycle, district=obj.district, **fields)
+        obj.pk = saved.pk

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from civic.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("me/", views.profile, name="profile"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CivicConfig(AppConfig):
+    name = "civic"
+    verbose_name = "civic"

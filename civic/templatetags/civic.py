@@ -1,0 +1,27 @@
+from django import template
+
+from civic import formatting
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency: str) -> str:
+    """`{{ pool.amount|money:pool.currency }}` in the active locale."""
+    if amount is None or amount == "":
+        return ""
+    return formatting.money(amount, currency)
+
+
+@register.filter
+def number(value) -> str:
+    if value is None or value == "":
+        return ""
+    return formatting.number(value)
+
+
+@register.filter
+def percent(value) -> str:
+    if value is None or value == "":
+        return ""
+    return formatting.percent(value)

@@ -1,0 +1,76 @@
+from django.contrib import admin
+
+from districts.models import (
+    CensusRecord,
+    District,
+    Neighbourhood,
+    StaffMembership,
+    VerificationAttempt,
+)
+
+
+class NeighbourhoodInline(admin.TabularInline):
+    model = Neighbourhood
+    extra = 0
+    prepopulated_fields = {"slug": ["name_en"]}
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["name_en", "name_bg", "name_tr", "slug", "population"]
+    search_fields = ["name_en", "name_bg", "name_tr", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    inlines = [NeighbourhoodInline]
+
+
+class StaffMembershipInline(admin.TabularInline):
+    model = StaffMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(StaffMembership)
+class StaffMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "district", "role", "created_at"]
+    list_filter = ["district", "role"]
+    search_fields = ["user__email"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(CensusRecord)
+class CensusRecordAdmin(admin.ModelAdmin):
+    """Read-only: the register comes from `import_census`; ids appear only as HMACs."""
+
+    list_display = ["short_hmac", "birth_year", "district", "neighbourhood", "is_claimed"]
+    list_filter = ["district"]
+    readonly_fields = [f.name for f in CensusRecord._meta.fields]
+    list_select_related = ["district", "neighbourhood"]
+    show_full_result_count = False
+
+    @admin.display(description="HMAC")
+    def short_hmac(self, record: CensusRecord) -> str:
+        return record.id_hmac[:16] + "…"
+
+    @admin.display(boolean=True, description="claimed")
+    def is_claimed(self, record: CensusRecord) -> bool:
+        return record.claimed_by_id is not None
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(VerificationAttempt)
+class VerificationAttemptAdmin(admin.ModelAdmin):
+    list_display = ["user", "attempted_at", "outcome"]
+    list_filter = ["outcome"]
+    search_fields = ["user__email"]
+    readonly_fields = ["user", "attempted_at", "outcome"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,210 @@
+"""`manage.py demo_data [--city sofia|kocaeli]`: an idempotent demo city."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from budgets import services as budget_services
+from budgets.models import BallotMethod, BudgetLine, Cycle, Pool, TallyRule
+from districts import services
+from districts.demo.cities import CITIES, DemoCity
+from districts.models import CensusRecord, District, Neighbourhood, StaffMembership
+
+User = get_user_model()
+
+PASSWORD = "civic-demo"
+RESIDENTS_PER_DISTRICT = 20
+SPARE_RECORDS_PER_DISTRICT = 10
+
+# Offsets in days from today for each phase scenario; the demo shows all four at once.
+SCENARIOS = {
+    "submission": dict(
+        submission=-10, review=20, voting=50, voting_end=64, results=75, implementation=120
+    ),
+    "review": dict(
+        submission=-40, review=-5, voting=25, voting_end=39, results=50, implementation=100
+    ),
+    "voting": dict(
+        submission=-70, review=-40, voting=-3, voting_end=11, results=20, implementation=60
+    ),
+    "results": dict(
+        submission=-120, review=-90, voting=-50, voting_end=-36, results=-20, implementation=30
+    ),
+}
+SCENARIO_ORDER = ("voting", "submission", "review", "results")
+METHODS = (
+    dict(method=BallotMethod.APPROVAL, min_choices=1, max_choices=5, tally_rule=TallyRule.GREEDY),
+    dict(
+        method=BallotMethod.KNAPSACK,
+        min_choices=1,
+        max_choices=None,
+        tally_rule=TallyRule.MES_ADD1_GREEDY,
+    ),
+    dict(
+        method=BallotMethod.CUMULATIVE,
+        points_total=10,
+        points_per_project=5,
+        tally_rule=TallyRule.GREEDY,
+    ),
+    dict(
+        method=BallotMethod.APPROVAL, min_choices=1, max_choices=None, tally_rule=TallyRule.MES_ADD1
+    ),
+)
+
+
+def demo_national_id(district_number: int, person: int) -> str:
+    """Deterministic ten-digit ids: 9 000 DDD PPP, never a real person's."""
+    return f"9{district_number:03d}{person:06d}"
+
+
+def demo_birth_year(district_number: int, person: int) -> int:
+    return 1950 + (district_number * 7 + person * 3) % 55
+
+
+def scenario_dates(name: str, today) -> dict:
+    offsets = SCENARIOS[name]
+
+    def at(days: int, hour: int = 9):
+        return (today + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+    return {
+        "submission_starts": at(offsets["submission"]),
+        "review_starts": at(offsets["review"]),
+        "voting_starts": at(offsets["voting"]),
+        "voting_ends": at(offsets["voting_end"], hour=20),
+        "results_starts": at(offsets["results"]),
+        "implementation_starts": at(offsets["implementation"]),
+    }
+
+
+class Command(BaseCommand):
+    help = "Load the demo city (districts, budgets, pools, staff and residents). Safe to run twice."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--city", choices=sorted(CITIES), default="sofia")
+
+    @transaction.atomic
+    def handle(self, *args, city: str, **options):
+        data = CITIES[city]
+        today = timezone.localtime()
+        password = make_password(PASSWORD)
+        cycle = self._cycle(data, today)
+        self._user("admin@civic.test", password, is_staff=True, is_superuser=True)
+        self._user("council@civic.test", password, is_council=True)
+        for number, demo in enumerate(data.districts, start=1):
+            district = self._district(demo)
+            self._budget_and_pool(data, district, cycle, number, today)
+            staff = self._user(
+                f"staff@{district.slug}.civic.test", password, display_name=f"Staff {demo.name_en}"
+            )
+            StaffMembership.objects.get_or_create(user=staff, district=district)
+            self._residents(district, number, password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo city {data.name}: {len(data.districts)} districts, cycle {cycle.year}. "
+                f"Sign in with any demo account, password “{PASSWORD}”."
+            )
+        )
+        first = data.districts[0].slug
+        self.stdout.write(
+            f"Unclaimed census record to try verification: national id {demo_national_id(1, RESIDENTS_PER_DISTRICT + 1)}, "
+            f"born {demo_birth_year(1, RESIDENTS_PER_DISTRICT + 1)} ({first})."
+        )
+
+    def _cycle(self, data: DemoCity, today) -> Cycle:
+        title_en, title_bg, title_tr = data.cycle_titles
+        cycle, _created = Cycle.objects.get_or_create(
+            year=today.year,
+            defaults={
+                "title_en": title_en,
+                "title_bg": title_bg,
+                "title_tr": title_tr,
+                **scenario_dates("review", today),
+            },
+        )
+        return cycle
+
+    def _district(self, demo) -> District:
+        district, _created = District.objects.update_or_create(
+            slug=demo.slug,
+            defaults={
+                "name_en": demo.name_en,
+                "name_bg": demo.name_bg,
+                "name_tr": demo.name_tr,
+                "population": demo.population,
+                "centre_lat": Decimal(str(demo.lat)),
+                "centre_lon": Decimal(str(demo.lon)),
+            },
+        )
+        neighbourhoods = demo.neighbourhoods or (
+            (demo.slug, demo.name_en, demo.name_bg, demo.name_tr),
+        )
+        for slug, en, bg, tr in neighbourhoods:
+            Neighbourhood.objects.update_or_create(
+                district=district, slug=slug, defaults={"name_en": en, "name_bg": bg, "name_tr": tr}
+            )
+        return district
+
+    def _budget_and_pool(
+        self, data: DemoCity, district: District, cycle: Cycle, number: int, today
+    ) -> None:
+        amount = Decimal(district.population * data.budget_per_resident)
+        budget = budget_services.district_budget_set(
+            district=district, year=cycle.year, amount=amount, currency=data.currency
+        )
+        if not budget.lines.exists():
+            BudgetLine.objects.bulk_create(
+                BudgetLine(
+                    budget=budget,
+                    position=position,
+                    label_en=en,
+                    label_bg=bg,
+                    label_tr=tr,
+                    amount=(amount * per_mille / 1000).quantize(Decimal(1)),
+                )
+                for position, (en, bg, tr, per_mille) in enumerate(data.budget_lines)
+            )
+        if Pool.objects.filter(cycle=cycle, district=district).exists():
+            return
+        scenario = SCENARIO_ORDER[(number - 1) % len(SCENARIO_ORDER)]
+        budget_services.pool_create(
+            cycle=cycle,
+            district=district,
+            **METHODS[(number - 1) // len(SCENARIO_ORDER) % len(METHODS)],
+            **scenario_dates(scenario, today),
+        )
+
+    def _user(self, email: str, password: str, **fields) -> User:
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"password": password, **fields}
+        )
+        if created:
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    def _residents(self, district: District, number: int, password: str) -> None:
+        neighbourhoods = list(district.neighbourhoods.order_by("slug"))
+        records = []
+        for person in range(1, RESIDENTS_PER_DISTRICT + SPARE_RECORDS_PER_DISTRICT + 1):
+            records.append(
+                CensusRecord(
+                    id_hmac=services.national_id_hmac(demo_national_id(number, person)),
+                    birth_year=demo_birth_year(number, person),
+                    district=district,
+                    neighbourhood=neighbourhoods[person % len(neighbourhoods)],
+                )
+            )
+        CensusRecord.objects.bulk_create(records, ignore_conflicts=True)
+        for person in range(1, RESIDENTS_PER_DISTRICT + 1):
+            email = f"resident{person}@{district.slug}.civic.test"
+            user = self._user(email, password, display_name=f"Resident {person}")
+            CensusRecord.objects.filter(
+                id_hmac=services.national_id_hmac(demo_national_id(number, person)),
+                claimed_by__isnull=True,
+            ).exclude(claimed_by=user).update(claimed_by=user, claimed_at=timezone.now())
