@@ -32,4 +32,4 @@ class PoolPhasesForm(forms.ModelForm):
                 if default
                 else _("none")
             )
-            field.help_text = _("Empty: the cycle's date, %(date)s.") % {"date": shown}
+            field.help_text = _("If empty, the cycle’s date (%(date)s) is used.") % {"date": shown}

@@ -156,8 +156,8 @@ class TieBreak(models.TextChoices):
 
 
 class Add1Stop(models.TextChoices):
-    EXHAUSTIVE = "exhaustive", _("Stop at the first exhaustive outcome")
-    OVERSPEND = "overspend", _("Raise until the next step would overspend")
+    EXHAUSTIVE = "exhaustive", _("Stop at the first outcome to which no other project can be added")
+    OVERSPEND = "overspend", _("Raise each voter’s budget until one more step would overspend")
 
 
 # Settings of a pool that the database refuses to change once voting has opened.

@@ -113,7 +113,7 @@ def census_import(*, file: TextIO) -> CensusImportReport:
     missing = [c for c in CENSUS_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError(
-            _("The file has no column %(columns)s.") % {"columns": ", ".join(missing)},
+            _("The file is missing columns: %(columns)s.") % {"columns": ", ".join(missing)},
             code="missing_column",
         )
     report = CensusImportReport()

@@ -220,7 +220,17 @@ X_FRAME_OPTIONS = "DENY"
 
 # civic -----------------------------------------------------------------------------------------
 
+# The city's name in each interface language (a Bulgarian reader sees "София").
 CIVIC_CITY_NAME = env("CIVIC_CITY_NAME", default="Sofia")
+CIVIC_CITY_NAMES = {
+    "en": CIVIC_CITY_NAME,
+    "bg": env(
+        "CIVIC_CITY_NAME_BG", default="София" if CIVIC_CITY_NAME == "Sofia" else CIVIC_CITY_NAME
+    ),
+    "tr": env(
+        "CIVIC_CITY_NAME_TR", default="Sofya" if CIVIC_CITY_NAME == "Sofia" else CIVIC_CITY_NAME
+    ),
+}
 # Key for the HMAC of national ids in the census register; rotating it orphans every record.
 CIVIC_CENSUS_HMAC_KEY = env("CIVIC_CENSUS_HMAC_KEY", default="civic-demo-census-key")
 CIVIC_VERIFY_MAX_FAILURES = env.int("CIVIC_VERIFY_MAX_FAILURES", default=5)

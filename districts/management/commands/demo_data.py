@@ -111,10 +111,11 @@ class Command(BaseCommand):
                 f"Sign in with any demo account, password “{PASSWORD}”."
             )
         )
-        first = data.districts[0].slug
+        spare = RESIDENTS_PER_DISTRICT + 1
         self.stdout.write(
-            f"Unclaimed census record to try verification: national id {demo_national_id(1, RESIDENTS_PER_DISTRICT + 1)}, "
-            f"born {demo_birth_year(1, RESIDENTS_PER_DISTRICT + 1)} ({first})."
+            "Unclaimed census record to try verification: "
+            f"national id {demo_national_id(1, spare)}, born {demo_birth_year(1, spare)} "
+            f"({data.districts[0].slug})."
         )
 
     def _cycle(self, data: DemoCity, today) -> Cycle:
