@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +37,7 @@ class DistrictBudgetAdmin(admin.ModelAdmin):
     list_filter = ["year", "currency"]
     list_select_related = ["district"]
     inlines = [BudgetLineInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         # Through the service so pools not yet open follow the new budget.
@@ -66,6 +69,18 @@ class PoolAdminForm(forms.ModelForm):
                 _("%(district)s has no budget for %(year)d; enter the district budget first.")
                 % {"district": district, "year": cycle.year}
             )
+        if self.instance.pk and not self.errors:
+            dates = {
+                name: cleaned.get(name)
+                for name in services.PHASE_OVERRIDE_FIELDS
+                if name in self.changed_data
+            }
+            try:
+                services.pool_dates_check(pool=self.instance, dates=dates)
+            except ValidationError as error:
+                # A field shown read-only (voting has opened) cannot carry an error itself.
+                for field, messages in error.message_dict.items():
+                    self.add_error(field if field in self.fields else None, messages)
         return cleaned
 
 
@@ -88,9 +103,23 @@ class PoolAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
         if change:
-            saved = services.pool_update(pool=obj, **fields)
+            dates = {n: fields.pop(n) for n in services.PHASE_OVERRIDE_FIELDS if n in fields}
+            if fields:
+                services.pool_update(pool=obj, **fields)
+            saved = services.pool_set_phase_dates(pool=obj, dates=dates)
         else:
             fields.pop("cycle", None)
             fields.pop("district", None)
             saved = services.pool_create(cycle=obj.cycle, district=obj.district, **fields)
         obj.pk = saved.pk
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A pool whose voting has opened is part of the record (the database refuses too).
+        if obj is not None and obj.voting_has_opened:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for pool in queryset.select_related("cycle"):
+            if not pool.voting_has_opened:
+                pool.delete()

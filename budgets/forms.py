@@ -10,7 +10,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+        # Seconds are kept so that an unchanged date is submitted back exactly as stored.
+        super().__init__(attrs={"step": "1", **(attrs or {})}, format="%Y-%m-%dT%H:%M:%S")
 
 
 class PoolPhasesForm(forms.ModelForm):
@@ -25,7 +26,12 @@ class PoolPhasesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         cycle_dates = self.instance.cycle.dates
         for name, field in self.fields.items():
-            field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+            field.input_formats = [
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%dT%H:%M",
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%d",
+            ]
             default = getattr(cycle_dates, name)
             shown = (
                 formats.date_format(timezone.localtime(default), "SHORT_DATETIME_FORMAT")

@@ -250,6 +250,19 @@ class Pool(models.Model):
         _("Add1 stop"), max_length=12, choices=Add1Stop.choices, default=Add1Stop.EXHAUSTIVE
     )
 
+    support_threshold = models.PositiveIntegerField(
+        _("support threshold"),
+        null=True,
+        blank=True,
+        help_text=_("Support phase: proposals with at least this many supports go on the ballot."),
+    )
+    support_top_n = models.PositiveIntegerField(
+        _("top proposals by support"),
+        null=True,
+        blank=True,
+        help_text=_("Support phase: the N most supported proposals go on the ballot."),
+    )
+
     submission_starts = models.DateTimeField(_("submission opens"), null=True, blank=True)
     review_starts = models.DateTimeField(_("review starts"), null=True, blank=True)
     support_starts = models.DateTimeField(_("support phase starts"), null=True, blank=True)

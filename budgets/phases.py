@@ -18,6 +18,18 @@ class Phase(models.TextChoices):
     IMPLEMENTATION = "implementation", _("Implementation")
 
 
+# The PhaseDates field holding each phase's start.
+START_FIELDS = {
+    Phase.SUBMISSION: "submission_starts",
+    Phase.REVIEW: "review_starts",
+    Phase.SUPPORT: "support_starts",
+    Phase.VOTING: "voting_starts",
+    Phase.TALLYING: "voting_ends",
+    Phase.RESULTS: "results_starts",
+    Phase.IMPLEMENTATION: "implementation_starts",
+}
+
+
 @dataclass(frozen=True)
 class PhaseDates:
     """When each phase starts; `support_starts` and `implementation_starts` are optional."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from budgets import selectors
 from budgets.models import Cycle, DistrictBudget, Pool
-from budgets.phases import PhaseDates
+from budgets.phases import START_FIELDS, Phase, PhaseDates
 from districts.models import District
 
 
@@ -67,24 +67,31 @@ def pool_update(*, pool: Pool, **changes) -> Pool:
             _("Voting has opened: the pool's method, limits and rule can no longer change."),
             code="locked",
         )
-    for name, value in changes.items():
+    dates = {name: changes.pop(name) for name in PHASE_OVERRIDE_FIELDS if name in changes}
+    dates = pool_dates_check(pool=pool, dates=dates)
+    for name, value in {**changes, **dates}.items():
         setattr(pool, name, value)
     budget = _budget_for(district=pool.district, year=pool.cycle.year)
     pool.amount = pool_amount(budget_amount=budget.amount, share=pool.share)
     pool.currency = budget.currency
     pool.full_clean()
-    _validate_dates(pool.dates)
     pool.save()
     return pool
+
+
+# Phases that may begin at the very instant the one before them does (as the cycle allows).
+_MAY_START_TOGETHER = (Phase.RESULTS, Phase.IMPLEMENTATION)
 
 
 def _validate_dates(dates: PhaseDates) -> None:
     steps = dates.starts()
     for (_earlier, first), (later, second) in zip(steps, steps[1:], strict=False):
-        if second < first:
+        if second < first or (second == first and later not in _MAY_START_TOGETHER):
             raise ValidationError(
-                _("“%(phase)s” cannot start before the phase that precedes it.")
-                % {"phase": later.label},
+                {
+                    START_FIELDS[later]: _("“%(phase)s” must start after the phase before it.")
+                    % {"phase": later.label}
+                },
                 code="order",
             )
 
@@ -92,30 +99,62 @@ def _validate_dates(dates: PhaseDates) -> None:
 PHASE_OVERRIDE_FIELDS = PhaseDates.field_names()
 
 
-@transaction.atomic
-def pool_set_phase_dates(*, pool: Pool, dates: dict[str, datetime | None]) -> Pool:
-    """Staff override of the pool's phase dates (None falls back to the cycle's).
+def _same_second(a: datetime | None, b: datetime | None) -> bool:
+    """Forms carry dates to the second; stored ones may have microseconds."""
+    if a is None or b is None:
+        return a is b
+    return a.replace(microsecond=0) == b.replace(microsecond=0)
 
-    Locks the pool; refuses to move a start that has already passed or to open voting
-    later once it opened; checks that the resulting phases stay in order.
+
+def pool_dates_check(
+    *, pool: Pool, dates: dict[str, datetime | None]
+) -> dict[str, datetime | None]:
+    """Check new phase-date overrides for a pool; return the overrides that really change.
+
+    A start that has passed cannot move, a future start cannot be moved into the past,
+    and the phases must stay in order. Raises ValidationError naming the field.
     """
-    pool = Pool.objects.select_for_update().select_related("cycle").get(pk=pool.pk)
     now = timezone.now()
     before = pool.dates
-    for name in PHASE_OVERRIDE_FIELDS:
-        if name not in dates:
+    proposed = Pool(
+        cycle=pool.cycle, **{name: getattr(pool, name) for name in PHASE_OVERRIDE_FIELDS}
+    )
+    changes = {}
+    for name, value in dates.items():
+        setattr(proposed, name, value)
+        old, new = getattr(before, name), getattr(proposed.dates, name)
+        if _same_second(old, new):
+            # The date in force stays; keep the stored value (the trigger guards it).
+            setattr(proposed, name, getattr(pool, name))
             continue
-        setattr(pool, name, dates[name])
-        old, new = getattr(before, name), getattr(pool.dates, name)
-        if old != new and old is not None and old <= now:
+        if old is not None and old <= now:
             raise ValidationError(
                 {name: _("This phase has already started; its start can no longer move.")},
                 code="past",
             )
-    _validate_dates(pool.dates)
-    if pool.dates.voting_ends <= pool.dates.voting_starts:
-        raise ValidationError({"voting_ends": _("Voting must close after it opens.")}, code="order")
-    pool.save(update_fields=list(PHASE_OVERRIDE_FIELDS))
+        if new is not None and new < now:
+            raise ValidationError(
+                {name: _("A phase that has not started cannot be moved into the past.")},
+                code="past",
+            )
+        changes[name] = value
+    _validate_dates(proposed.dates)
+    return changes
+
+
+@transaction.atomic
+def pool_set_phase_dates(*, pool: Pool, dates: dict[str, datetime | None]) -> Pool:
+    """Staff override of the pool's phase dates (None falls back to the cycle's).
+
+    Locks the pool and checks the change with `pool_dates_check`; writes only the
+    overrides whose date in force changes.
+    """
+    pool = Pool.objects.select_for_update().select_related("cycle").get(pk=pool.pk)
+    changes = pool_dates_check(pool=pool, dates=dates)
+    for name, value in changes.items():
+        setattr(pool, name, value)
+    if changes:
+        pool.save(update_fields=list(changes))
     return pool
 
 

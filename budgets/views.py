@@ -24,7 +24,9 @@ def staff_pool_phases(request: HtmxHttpRequest, slug: str, pool_id: int) -> Http
     form = PoolPhasesForm(request.POST or None, instance=pool)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pool_set_phase_dates(pool=pool, dates=form.cleaned_data)
+            services.pool_set_phase_dates(
+                pool=pool, dates={name: form.cleaned_data[name] for name in form.changed_data}
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():

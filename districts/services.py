@@ -70,7 +70,7 @@ def _parse_census_rows(
             report.skipped.append((line, _("malformed national id")))
             continue
         year_text = (row.get("birth_year") or "").strip()
-        if not year_text.isdigit() or not 1900 <= int(year_text) <= this_year:
+        if not re.fullmatch(r"[0-9]{4}", year_text) or not 1900 <= int(year_text) <= this_year:
             report.skipped.append((line, _("birth year is not a year between 1900 and now")))
             continue
         district_id = districts.get((row.get("district") or "").strip())

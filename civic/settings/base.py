@@ -208,7 +208,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "compose-ballots": {"task": "proposals.tasks.pools_compose_ballots", "schedule": 300.0},
+}
 
 # Security defaults (production.py hardens further) ---------------------------------------------
 
@@ -245,3 +247,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Rate limits for residents' writing.
+CIVIC_MAX_PROPOSALS_PER_POOL = env.int("CIVIC_MAX_PROPOSALS_PER_POOL", default=5)
+CIVIC_MAX_COMMENTS_PER_WINDOW = env.int("CIVIC_MAX_COMMENTS_PER_WINDOW", default=10)
+CIVIC_COMMENT_WINDOW_MINUTES = env.int("CIVIC_COMMENT_WINDOW_MINUTES", default=10)
+# Absolute address of the site, for links in e-mails.
+CIVIC_SITE_URL = env("CIVIC_SITE_URL", default="http://127.0.0.1:8000")
+# Map tiles; a city can point this at its own tile server.
+CIVIC_MAP_TILES_URL = env(
+    "CIVIC_MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+CIVIC_MAP_ATTRIBUTION = env("CIVIC_MAP_ATTRIBUTION", default="© OpenStreetMap contributors")
