@@ -228,7 +228,9 @@ def test_pool_set_phase_dates_sets_override():
 def test_pool_set_phase_dates_none_falls_back_to_cycle():
     pool = make_pool(phase="draft")
     # The cycle's dates lie in the future too, so falling back moves nothing into the past.
-    Cycle.objects.filter(pk=pool.cycle_id).update(**phase_dates(timezone.now() + DAY, phase="draft"))
+    Cycle.objects.filter(pk=pool.cycle_id).update(
+        **phase_dates(timezone.now() + DAY, phase="draft")
+    )
     pool.refresh_from_db()
     pool_set_phase_dates(pool=pool, dates=dict.fromkeys(phase_dates()))
     pool.refresh_from_db()

@@ -53,7 +53,9 @@ def form_data(pool: Pool, **changes) -> dict:
     data = {}
     for name in FIELDS:
         value = changes.get(name, getattr(pool, name))
-        data[name] = "" if value is None else timezone.localtime(value).strftime("%Y-%m-%dT%H:%M:%S")
+        data[name] = (
+            "" if value is None else timezone.localtime(value).strftime("%Y-%m-%dT%H:%M:%S")
+        )
     return data
 
 
