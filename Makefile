@@ -60,6 +60,14 @@ vendor:
 	cd /tmp/civic-vendor && npm pack --silent htmx.org@2.0.11 axe-core@4.14.1 && for f in *.tgz; do tar xzf $$f && mv package $${f%.tgz}; done
 	cp /tmp/civic-vendor/htmx.org-2.0.11/dist/htmx.min.js static/vendor/htmx/
 	cp /tmp/civic-vendor/axe-core-4.14.1/axe.min.js static/vendor/axe-core/
+	cd /tmp/civic-vendor && npm pack --silent leaflet@1.9.4 leaflet.markercluster@1.5.3 && for f in leaflet-1.9.4.tgz leaflet.markercluster-1.5.3.tgz; do tar xzf $$f && mv package $${f%.tgz}; done
+	mkdir -p static/vendor/leaflet/images static/vendor/leaflet.markercluster
+	cp /tmp/civic-vendor/leaflet-1.9.4/dist/leaflet.js /tmp/civic-vendor/leaflet-1.9.4/dist/leaflet.js.map /tmp/civic-vendor/leaflet-1.9.4/dist/leaflet.css static/vendor/leaflet/
+	cp /tmp/civic-vendor/leaflet-1.9.4/dist/images/*.png static/vendor/leaflet/images/
+	cp /tmp/civic-vendor/leaflet-1.9.4/LICENSE static/vendor/leaflet/LICENSE
+	cp /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/leaflet.markercluster.js /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/leaflet.markercluster.js.map static/vendor/leaflet.markercluster/
+	cp /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/MarkerCluster.css /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/MarkerCluster.Default.css static/vendor/leaflet.markercluster/
+	cp /tmp/civic-vendor/leaflet.markercluster-1.5.3/MIT-LICENCE.txt static/vendor/leaflet.markercluster/LICENSE
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ from civic import views
 urlpatterns = [
     path("", include("districts.urls")),
     path("", include("budgets.urls")),
+    path("", include("proposals.urls")),
     path("", include("civic.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

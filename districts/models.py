@@ -97,9 +97,10 @@ class CensusRecord(models.Model):
                 condition=Q(birth_year__gte=1900, birth_year__lte=2100),
                 name="census_birth_year_range",
             ),
+            # A deleted account leaves claimed_at behind (on_delete=SET_NULL) and frees
+            # the record for a new claim, so only "claimed ⇒ has a time" is required.
             models.CheckConstraint(
-                condition=Q(claimed_by__isnull=True, claimed_at__isnull=True)
-                | Q(claimed_by__isnull=False, claimed_at__isnull=False),
+                condition=Q(claimed_by__isnull=True) | Q(claimed_at__isnull=False),
                 name="census_claim_has_time",
             ),
         ]

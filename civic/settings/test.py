@@ -1,5 +1,7 @@
 """Settings for the test suite: fast hashing, in-memory e-mail; services from the environment."""
 
+import tempfile
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -20,3 +22,6 @@ WHITENOISE_USE_FINDERS = True
 # Parallel test processes share one Redis: each keeps its own key space.
 if REDIS_URL:  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = "test-" + env("PYTEST_XDIST_WORKER", default="main")  # noqa: F405
+
+# Uploads made by tests go to a throw-away directory, never into the repository.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="civic-test-media-")

@@ -427,3 +427,17 @@ def test_staff_membership_grant_is_idempotent_and_updates_role(lozenets):
     )
     assert StaffMembership.objects.filter(user=user).count() == 1
     assert membership.role == StaffMembership.Role.COORDINATOR
+
+
+def test_deleting_a_resident_account_frees_the_census_record():
+    district = DistrictFactory()
+    resident = make_resident(district)
+    record = CensusRecord.objects.get(claimed_by=resident)
+
+    resident.delete()
+
+    record.refresh_from_db()
+    assert record.claimed_by is None
+    other = UserFactory()
+    record.claimed_by, record.claimed_at = other, timezone.now()
+    record.save()

@@ -14,6 +14,7 @@ from budgets import services as budget_services
 from budgets.models import BallotMethod, BudgetLine, Cycle, Pool, TallyRule
 from districts import services
 from districts.demo.cities import CITIES, DemoCity
+from districts.demo.proposals import seed_pool_proposals
 from districts.models import CensusRecord, District, Neighbourhood, StaffMembership
 
 User = get_user_model()
@@ -36,8 +37,23 @@ SCENARIOS = {
     "results": dict(
         submission=-120, review=-90, voting=-50, voting_end=-36, results=-20, implementation=30
     ),
+    # Given to one district instead of "submission": residents support the feasible proposals.
+    "support": dict(
+        submission=-45,
+        review=-20,
+        support=-3,
+        voting=12,
+        voting_end=26,
+        results=35,
+        implementation=90,
+    ),
 }
 SCENARIO_ORDER = ("voting", "submission", "review", "results")
+SUPPORT_DISTRICT = 6  # the district number whose pool gets the support scenario
+SUPPORT_TOP_N = 5
+# Demo proposals: a few generated images per city (they are slow-ish), one flagged comment.
+IMAGE_DISTRICTS = {1: 2, 2: 1, 3: 1}
+FLAGGED_COMMENT_DISTRICT = 1
 METHODS = (
     dict(method=BallotMethod.APPROVAL, min_choices=1, max_choices=5, tally_rule=TallyRule.GREEDY),
     dict(
@@ -73,7 +89,7 @@ def scenario_dates(name: str, today) -> dict:
     def at(days: int, hour: int = 9):
         return (today + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
 
-    return {
+    dates = {
         "submission_starts": at(offsets["submission"]),
         "review_starts": at(offsets["review"]),
         "voting_starts": at(offsets["voting"]),
@@ -81,6 +97,9 @@ def scenario_dates(name: str, today) -> dict:
         "results_starts": at(offsets["results"]),
         "implementation_starts": at(offsets["implementation"]),
     }
+    if "support" in offsets:
+        dates["support_starts"] = at(offsets["support"])
+    return dates
 
 
 class Command(BaseCommand):
@@ -105,6 +124,7 @@ class Command(BaseCommand):
             )
             StaffMembership.objects.get_or_create(user=staff, district=district)
             self._residents(district, number, password)
+            self._proposals(data, district, cycle, staff, number)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city {data.name}: {len(data.districts)} districts, cycle {cycle.year}. "
@@ -174,11 +194,34 @@ class Command(BaseCommand):
         if Pool.objects.filter(cycle=cycle, district=district).exists():
             return
         scenario = SCENARIO_ORDER[(number - 1) % len(SCENARIO_ORDER)]
+        extra = {}
+        if number == SUPPORT_DISTRICT:
+            scenario, extra = "support", {"support_top_n": SUPPORT_TOP_N}
         budget_services.pool_create(
             cycle=cycle,
             district=district,
             **METHODS[(number - 1) // len(SCENARIO_ORDER) % len(METHODS)],
             **scenario_dates(scenario, today),
+            **extra,
+        )
+
+    def _proposals(self, data: DemoCity, district: District, cycle: Cycle, staff, number: int):
+        """Proposals, reviews, comments, supports and a few images for the district's pool."""
+        pool = Pool.objects.select_related("cycle", "district").get(cycle=cycle, district=district)
+        emails = [
+            f"resident{person}@{district.slug}.civic.test"
+            for person in range(1, RESIDENTS_PER_DISTRICT + 1)
+        ]
+        by_email = {user.email: user for user in User.objects.filter(email__in=emails)}
+        seed_pool_proposals(
+            city=data.key,
+            district=district,
+            pool=pool,
+            staff=staff,
+            residents=[by_email[email] for email in emails],
+            number=number,
+            images=IMAGE_DISTRICTS.get(number, 0),
+            flagged_comment=number == FLAGGED_COMMENT_DISTRICT,
         )
 
     def _user(self, email: str, password: str, **fields) -> User:
