@@ -6,7 +6,7 @@ them. Nothing here touches ballots.
 """
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from proposals.models import Category, Comment, Flag, Proposal, ProposalImage, Review, Support
 
@@ -157,7 +157,7 @@ class CommentAdmin(ReadOnlyAdmin):
     fields = readonly_fields
     inlines = (FlagInline,)
 
-    @admin.display(boolean=True, description=_("hidden"))
+    @admin.display(boolean=True, description=pgettext_lazy("comment", "hidden"))
     def is_hidden_display(self, obj: Comment) -> bool:
         return obj.is_hidden
 

@@ -55,7 +55,7 @@ def process_upload(upload: UploadedFile) -> Processed:
             width, height = probe.size
             if fmt not in FORMATS or EXTENSIONS[extension] != fmt:
                 raise ValidationError(
-                    _("The file is not the kind of image its name says."), code="type"
+                    _("The file’s content does not match its file extension."), code="type"
                 )
             if width * height > MAX_PIXELS:
                 raise ValidationError(_("The image has too many pixels."), code="pixels")

@@ -119,7 +119,7 @@ TEXT_LIMITS = {"title": TITLE_MAX, "summary": SUMMARY_MAX, "body": BODY_MAX, "ad
 
 
 def _too_long(value: str, limit: int) -> str:
-    return _("Keep this under %(limit)d characters (it has %(length)d).") % {
+    return _("Use at most %(limit)d characters (this has %(length)d).") % {
         "limit": limit,
         "length": len(value),
     }
@@ -297,7 +297,7 @@ def proposal_review(
         )
     if before not in transition.sources:
         raise ValidationError(
-            _("A proposal that is “%(status)s” cannot be %(action)s.")
+            _("“%(action)s” is not possible for a proposal that is “%(status)s”.")
             % {"status": proposal.get_status_display(), "action": Action(action).label},
             code="status",
         )

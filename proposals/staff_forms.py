@@ -151,7 +151,7 @@ class DuplicateForm(DecisionForm):
     )
     public_reason = forms.CharField(
         label=_("Public reason (optional)"),
-        help_text=_("Left empty, the reason names the other proposal."),
+        help_text=_("If left empty, the reason will name the other proposal."),
         required=False,
         max_length=REASON_MAX,
         widget=_textarea(2),
