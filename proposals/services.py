@@ -125,6 +125,16 @@ def _too_long(value: str, limit: int) -> str:
     }
 
 
+def _hiding_reason(reason: str) -> str:
+    """The cleaned reason moderators give for hiding; required and bounded."""
+    reason = clean_text(reason)
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for hiding.")})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": _too_long(reason, REASON_MAX)})
+    return reason
+
+
 def _validate_fields(pool: Pool, fields: dict) -> dict:
     """Clean the author's fields; costs are checked against the pool amount from the database.
 
@@ -359,11 +369,7 @@ def proposal_review(
 @transaction.atomic
 def proposal_hide(*, proposal: Proposal, actor, reason: str) -> Proposal:
     """Staff hide an abusive proposal from the public, with a reason shown to its author."""
-    reason = clean_text(reason)
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason for hiding.")})
-    if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": _too_long(reason, REASON_MAX)})
+    reason = _hiding_reason(reason)
     proposal = _lock(proposal)
     if proposal.hidden_at is not None:
         return proposal
@@ -492,11 +498,7 @@ def comment_flag(*, comment: Comment, user, reason: str = "") -> Flag:
 @transaction.atomic
 def comment_hide(*, comment: Comment, actor, reason: str) -> Comment:
     """Staff hide a comment with a reason (shown to its author) and resolve its flags."""
-    reason = clean_text(reason)
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason for hiding.")})
-    if len(reason) > REASON_MAX:
-        raise ValidationError({"reason": _too_long(reason, REASON_MAX)})
+    reason = _hiding_reason(reason)
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     now = timezone.now()
     comment.hidden_at, comment.hidden_reason, comment.hidden_by = now, reason, actor
