@@ -1,0 +1,52 @@
+"""The engine selects exactly what pabutools 1.2.3 selects on the shared pabulib files."""
+
+import pytest
+
+from budgets.tally import RULES, tally
+from budgets.tally import reference as pabutools
+
+from .helpers import PABULIB, SHARED_FILES, expected, shared_profile
+
+# Files whose every rule pabutools runs in a few seconds: compared live.
+LIVE = [
+    "Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb",
+    "Netherlands_Assen_2024.pb",
+    "Poland_Czestochowa_2020_Grabowka.pb",
+    "Switzerland_Zurich_D10.pb",
+]
+# Pairs our engine itself needs more than a few seconds for (Add1 on large budgets per voter).
+SLOW_HERE = {
+    ("France_Toulouse_2022.pb", "mes-add1"),
+    ("France_Toulouse_2022.pb", "mes-add1-greedy"),
+    ("Hungary_Budapest_2023_VIII_Jozsefvaros.pb", "mes-add1"),
+    ("Hungary_Budapest_2023_VIII_Jozsefvaros.pb", "mes-add1-greedy"),
+    ("Poland_Warszawa_2023_Mokotow.pb", "mes-add1"),
+    ("Poland_Warszawa_2023_Mokotow.pb", "mes-add1-greedy"),
+    ("Netherlands_Amsterdam_252.pb", "mes-add1"),
+    ("Netherlands_Amsterdam_252.pb", "mes-add1-greedy"),
+    ("Hungary_Budapest_2024.pb", "mes-add1"),
+    ("Hungary_Budapest_2024.pb", "mes-add1-greedy"),
+}
+
+
+def _recorded():
+    for name in SHARED_FILES:
+        for rule in RULES:
+            if rule in expected().get(name, {}):
+                marks = [pytest.mark.slow] if (name, rule) in SLOW_HERE else []
+                yield pytest.param(name, rule, marks=marks, id=f"{name[:-3]}-{rule}")
+
+
+@pytest.mark.parametrize(("name", "rule"), list(_recorded()))
+def test_selected_equals_recorded_pabutools(name, rule):
+    result = tally(shared_profile(name), rule)
+    assert sorted(result.selected) == expected()[name][rule]["selected"]
+
+
+@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("name", LIVE)
+def test_selected_equals_live_pabutools(name, rule):
+    instance, profile = pabutools.load_file(str(PABULIB / name))
+    assert sorted(tally(shared_profile(name), rule).selected) == pabutools.select(
+        instance, profile, rule
+    )
