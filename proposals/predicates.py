@@ -74,6 +74,12 @@ def is_staff_of_comment_district(user, comment: Comment) -> bool:
 
 
 @rules.predicate
+def is_comment_author(user, comment: Comment) -> bool:
+    """The user wrote the comment."""
+    return bool(user.is_authenticated and comment is not None and comment.author_id == user.pk)
+
+
+@rules.predicate
 def comment_is_visible(user, comment: Comment) -> bool:
     return comment is not None and comment.hidden_at is None
 

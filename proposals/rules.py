@@ -4,6 +4,7 @@ from civic.accounts.predicates import is_city_admin
 from proposals.predicates import (
     can_comment,
     comment_is_visible,
+    is_comment_author,
     is_proposal_author,
     is_resident_of_pool_district,
     is_resident_of_proposal_district,
@@ -26,7 +27,10 @@ rules.add_perm("proposals.review_proposal", is_reviewer)
 rules.add_perm("proposals.view_internal_notes", is_reviewer)
 rules.add_perm("proposals.comment_proposal", can_comment & proposal_is_public)
 rules.add_perm(
-    "proposals.support_proposal", is_resident_of_proposal_district & proposal_in_support_phase
+    "proposals.support_proposal",
+    is_resident_of_proposal_district & proposal_in_support_phase & proposal_is_public,
 )
-rules.add_perm("proposals.flag_comment", rules.is_authenticated & comment_is_visible)
+rules.add_perm(
+    "proposals.flag_comment", rules.is_authenticated & comment_is_visible & ~is_comment_author
+)
 rules.add_perm("proposals.moderate_comment", is_staff_of_comment_district | is_city_admin)

@@ -268,7 +268,11 @@ def test_comment_proposal_needs_verified_resident_and_public_proposal(world):
 
 
 def test_flag_comment_needs_login_and_visible_comment(world, comment):
-    assert world.allowed("proposals.flag_comment", comment) == set(ROLES) - {"anonymous"}
+    # Anyone signed in may report a comment, except its own author.
+    assert world.allowed("proposals.flag_comment", comment) == set(ROLES) - {
+        "anonymous",
+        "resident",
+    }
     comment.hidden_at, comment.hidden_reason = timezone.now(), "Rude."
     comment.save()
     assert world.allowed("proposals.flag_comment", comment) == set()
