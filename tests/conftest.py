@@ -53,3 +53,27 @@ def _empty_cache():
     else:
         cache.clear()
     yield
+
+
+@pytest.fixture
+def celery_worker(require_redis, transactional_db):
+    """A real Celery worker consuming from Redis, on a queue of this test's own.
+
+    It runs in a thread of this process (Celery's own test worker), so it shares the test
+    database; tasks reach it only through the broker.
+    """
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    from civic.celery import app
+
+    queue = f"test-{uuid.uuid4().hex}"
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, queues=[queue]):
+            yield app
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = saved
