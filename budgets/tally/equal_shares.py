@@ -54,11 +54,6 @@ class Run:
     dropped: dict[int, int] = field(default_factory=dict)  # project -> round found unaffordable
     money_left: np.ndarray | None = None  # per project: its supporters' money at the end
     jump: float = inf  # the run's comparisons all keep their outcome up to voter_budget + jump
-    # With bounds=True, per round: an upper bound on the winner's price per unit of cost, and a
-    # lower bound on every other project's (inf if it cannot win that round).
-    upper: list[float] = field(default_factory=list)
-    lower: list[np.ndarray] = field(default_factory=list)
-    settled: bool = True  # every project left over is surely unaffordable at the end
 
 
 class _ExactMoney:
@@ -164,20 +159,8 @@ class _Classes:
             self.exact.pay(paying, exact)
 
 
-def run(
-    inst: Instance,
-    voter_budget: Fraction,
-    *,
-    jump: bool = False,
-    exact: bool = False,
-    bounds: bool = False,
-    forced: list[int] | None = None,
-) -> Run:
-    """One MES run; `jump` also computes Run.jump, `exact` prices every winner exactly.
-
-    `bounds` records Run.upper and Run.lower; `forced` makes the run select these projects in
-    this order instead of choosing (used to certify that an outcome stays the same, see certify).
-    """
+def run(inst: Instance, voter_budget: Fraction, *, jump: bool = False, exact: bool = False) -> Run:
+    """One MES run; `jump` also computes Run.jump, `exact` prices every winner exactly."""
     result = Run(voter_budget)
     classes = _Classes(inst, voter_budget, exact)
     alive = inst.active.copy()  # not selected yet
@@ -201,17 +184,16 @@ def run(
         for p in doomed.tolist():
             result.dropped[p] = round_no
             dead[p] = True
-        cached = (total, error, price, price_error)
-        if forced is None:
-            winner, paid, exact_price, paid_error = _choose(
-                inst, classes, result, money, np.flatnonzero(alive & ~dead), cached, round_no, dead
-            )
-        else:
-            winner, paid, exact_price, paid_error = _forced(
-                inst, classes, result, money, forced, cached, dead
-            )
-        if bounds:
-            _record(inst, classes, result, alive & ~dead, cached, winner, paid, paid_error)
+        winner, paid, exact_price, paid_error = _choose(
+            inst,
+            classes,
+            result,
+            money,
+            np.flatnonzero(alive & ~dead),
+            (total, error, price, price_error),
+            round_no,
+            dead,
+        )
         if jump:
             result.jump = min(result.jump, _unclamp_jump(classes))
         if winner is None:
@@ -318,68 +300,6 @@ def _choose(inst, classes, result, money, open_, cached, round_no, dead):
     _, _, winner = min(candidates)
     exact = next(c[0] for c in candidates if c[2] == winner) * inst.profile.costs[winner]
     return winner, float(exact), exact, 0.0
-
-
-def _forced(inst, classes, result, money, forced, cached, dead):
-    """The next project of a forced order, priced like _choose would (None when done)."""
-    step = len(result.winners)
-    if step == len(forced):
-        return None, 0.0, None, 0.0
-    winner = forced[step]
-    if dead[winner]:
-        raise ValueError("a forced winner is unaffordable")
-    total, error, price, price_error = (float(values[winner]) for values in cached)
-    exact = _all_rich_price(inst, classes, money, winner)
-    if exact is None and total < inst.cost[winner] + error:
-        classes.ensure_exact(result.winners, result.prices)
-        exact = classes.exact_price(winner)
-        if exact is None:
-            raise ValueError("a forced winner is unaffordable")
-    return winner, price, exact, price_error
-
-
-def _record(inst, classes, result, open_mask, cached, winner, paid, paid_error):
-    """Append this round's Run.upper and Run.lower (see Run), or mark the run unsettled."""
-    total, error, price, price_error = cached
-    cost = inst.cost
-    # A project that might be affordable costs each supporter at least cost / votes.
-    sure = total >= cost + error
-    lower = np.where(sure, (price - price_error) / cost, 1.0 / np.maximum(inst.votes, 1))
-    lower = np.where(open_mask, lower * (1 - 4 * EPS), inf)
-    if winner is None:
-        result.settled = not np.isfinite(lower).any()
-        return
-    lower[winner] = inf
-    # An exact twin of the winner (same cost, same supporters) loses every tie with it.
-    twins = open_mask & (cost == cost[winner]) & (inst.ranks > inst.ranks[winner])
-    twins[twins] = (classes.mass[:, twins] == classes.mass[:, [winner]]).all(axis=0)
-    lower[twins] = inf
-    result.upper.append((paid + paid_error) / cost[winner] * (1 + 4 * EPS))
-    result.lower.append(lower)
-
-
-def certify(base: Run, far: Run) -> tuple[bool, float]:
-    """Whether base's outcome is surely MES's outcome at every budget from base's to far's.
-
-    far must be a run forced to base's order, both with bounds. For a fixed order, every
-    class's money at every round grows with the budget and so every price shrinks: between the
-    two budgets the winner's price per cost stays at most base's, every other project's at
-    least far's, and what is unaffordable at far's end is unaffordable at every smaller budget.
-    Otherwise returns the fraction of the distance at which, if prices moved linearly, the
-    first comparison would fail (0 when there is no such estimate).
-    """
-    fraction = 1.0
-    for upper, start, end in zip(base.upper, base.lower, far.lower, strict=True):
-        failing = end <= upper
-        if failing.any():
-            margin = start[failing] - upper
-            drop = start[failing] - end[failing]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratios = np.where((margin > 0) & (drop > 0), margin / drop, 0.0)
-            fraction = min(fraction, float(ratios.min()))
-    if not far.settled:
-        fraction = min(fraction, 0.5)
-    return fraction == 1.0, fraction
 
 
 def _all_rich_price(inst, classes, money, project):

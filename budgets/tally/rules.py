@@ -23,8 +23,6 @@ from .result import (
 
 # Run.jump is a float bound; shrinking it a little keeps it a bound despite rounding.
 JUMP_SAFETY = 1e-6
-# Forced runs tried per Add1 step to certify that its outcome lasts (see _same_for).
-MAX_TRIES = 4
 
 
 def greedy(profile: Profile, options: Options | None = None) -> TallyResult:
@@ -110,7 +108,7 @@ def _add1(
     previous: int | None = None
     step = 0
     while True:
-        run = mes_engine.run(inst, start + step * unit, jump=True, bounds=True)
+        run = mes_engine.run(inst, start + step * unit, jump=True)
         chosen = inst.free + run.winners
         spent = sum(profile.costs[p] for p in chosen)
         if spent > profile.budget:
@@ -123,47 +121,13 @@ def _add1(
                 raise RuntimeError("MES outcome can no longer change but is not exhaustive")
             previous = last
             break
-        safe = max(1, ceil((run.jump * (1 - JUMP_SAFETY) - JUMP_SAFETY) / unit))
-        step += max(safe, _same_for(inst, run, start, step, unit, safe, last) + 1)
+        step += max(1, ceil((run.jump * (1 - JUMP_SAFETY) - JUMP_SAFETY) / unit))
         if last is not None and step > last:
             previous = last
             break
     if previous is None:
         return None, None
     return mes_engine.run(inst, start + previous * unit, exact=True), previous
-
-
-def _same_for(
-    inst: mes_engine.Instance,
-    run: mes_engine.Run,
-    start: Fraction,
-    step: int,
-    unit: int,
-    safe: int,
-    last: int | None,
-) -> int:
-    """How many more increments surely keep run's outcome (0 if none are certified).
-
-    Run.jump only reaches the next point where a payment changes form; the outcome usually
-    lasts much longer. Guess a distance, certify it with a run forced to the same order (see
-    mes_engine.certify), grow it while that works and shrink it where the prices say the
-    first comparison would fail.
-    """
-    done, tries = 0, 0
-    reach = 4 * safe
-    while tries < MAX_TRIES and reach > max(done, safe):
-        if last is not None:
-            reach = min(reach, last + 1 - step)
-            if reach <= max(done, safe):
-                break
-        tries += 1
-        far = mes_engine.run(inst, start + (step + reach) * unit, bounds=True, forced=run.winners)
-        same, fraction = mes_engine.certify(run, far)
-        if same:
-            done, reach = reach, reach * 4
-        else:
-            reach = int(reach * fraction * 0.9)
-    return done
 
 
 def _exhaustive(profile: Profile, inst: mes_engine.Instance, chosen: list[int], spent: int) -> bool:
