@@ -13,6 +13,7 @@ from civic.i18n import collation_key
 from districts import selectors, services
 from districts.forms import ResidencyForm
 from districts.models import District, VerificationAttempt
+from proposals import selectors as proposal_selectors
 
 # One message for "no such id" and "wrong year", so the form does not reveal who is registered.
 NO_MATCH = gettext_lazy("No census record matches this id and year of birth.")
@@ -114,5 +115,9 @@ def staff_district(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         raise Http404
     if not request.user.has_perm("districts.view_staff_area", district):
         raise PermissionDenied
-    pools = budget_selectors.pools_of_district(district=district)
-    return render(request, "districts/staff_district.html", {"district": district, "pools": pools})
+    context = {
+        "district": district,
+        "pools": budget_selectors.pools_of_district(district=district),
+        "work": proposal_selectors.staff_work_counts(district=district),
+    }
+    return render(request, "districts/staff_district.html", context)
