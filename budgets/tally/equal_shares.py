@@ -278,7 +278,11 @@ def _choose(inst, classes, result, money, open_, cached, round_no, dead):
     slack = price_error / cost
     sure = total >= cost + error
     best = (ratio + slack)[sure].min() if sure.any() else inf
-    close = np.flatnonzero(ratio - slack <= best)
+    # A project whose supporters' money equals its cost within the float error has no
+    # float price (inf): only the exact check can tell whether it is affordable.
+    borderline = ~np.isfinite(price) & (total + error >= cost)
+    with np.errstate(invalid="ignore"):  # inf - inf for unaffordable projects: not close
+        close = np.flatnonzero((ratio - slack <= best) | borderline)
     if close.size == 1 and sure[close[0]]:
         winner = int(open_[close[0]])
         exact = _all_rich_price(inst, classes, money, winner)

