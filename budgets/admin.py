@@ -6,7 +6,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from budgets import selectors, services
-from budgets.models import LOCKED_POOL_FIELDS, BudgetLine, Cycle, DistrictBudget, Pool
+from budgets.models import (
+    LOCKED_POOL_FIELDS,
+    BallotFreeze,
+    BudgetLine,
+    Cycle,
+    DistrictBudget,
+    Pool,
+)
 
 
 @admin.register(Cycle)
@@ -123,3 +130,21 @@ class PoolAdmin(admin.ModelAdmin):
         for pool in queryset.select_related("cycle"):
             if not pool.voting_has_opened:
                 pool.delete()
+
+
+# Ballots, ballot lines and paper entries are deliberately not registered: no screen shows
+# who chose what. The freeze holds only the anonymised file and totals, after voting closed.
+@admin.register(BallotFreeze)
+class BallotFreezeAdmin(admin.ModelAdmin):
+    list_display = ["pool", "frozen_at", "online", "paper", "held", "paper_unmatched", "digest"]
+    fields = ["pool", "frozen_at", "digest", "online", "paper", "held", "paper_unmatched"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -2,8 +2,9 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import Pool
+from budgets.models import Pool, TallyRule, TieBreak
 from budgets.services import PHASE_OVERRIDE_FIELDS
+from districts.models import Assembly
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -39,3 +40,64 @@ class PoolPhasesForm(forms.ModelForm):
                 else _("none")
             )
             field.help_text = _("If empty, the cycle’s date (%(date)s) is used.") % {"date": shown}
+
+
+class PaperEntryForm(forms.Form):
+    """Who voted on paper and where; the choices come from the ballot widget itself."""
+
+    national_id = forms.CharField(
+        label=_("Voter’s national id"),
+        max_length=40,
+        help_text=_("Checked against the census register; only its keyed hash is looked up."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    assembly = forms.ModelChoiceField(
+        label=_("Assembly"), queryset=Assembly.objects.none(), required=False
+    )
+    booth = forms.CharField(
+        label=_("Booth"),
+        max_length=80,
+        required=False,
+        help_text=_("Where the ballot was cast, if not at an assembly."),
+    )
+
+    def __init__(self, *args, pool: Pool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assembly"].queryset = Assembly.objects.filter(district_id=pool.district_id)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("assembly") and not (data.get("booth") or "").strip():
+            self.add_error("booth", _("Name the booth or choose the assembly."))
+        return data
+
+
+class ConflictResolveForm(forms.Form):
+    keep = forms.ChoiceField(
+        label=_("Which ballot counts?"),
+        choices=[
+            ("paper", _("The paper ballot (the online ballot is dropped)")),
+            ("online", _("The online ballot (the paper ballot is set aside)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason, for the record"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class WhatIfForm(forms.Form):
+    """A staff what-if: the pool's frozen ballots counted with another rule or tie-break."""
+
+    rule = forms.ChoiceField(label=_("Counting rule"), choices=TallyRule.choices)
+    tie_break = forms.ChoiceField(
+        label=_("Tie-break"),
+        choices=[(k, v) for k, v in TieBreak.choices if k != TieBreak.LOT],
+    )
+    min_votes = forms.IntegerField(label=_("Minimum votes"), min_value=0, initial=0)
+
+    def options(self, pool: Pool) -> dict:
+        return {
+            "tie_break": self.cleaned_data["tie_break"],
+            "min_votes": self.cleaned_data["min_votes"],
+        }

@@ -1,9 +1,13 @@
 """Reads shaped for the budgets pages."""
 
-from django.db.models import QuerySet
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from budgets.models import Cycle, DistrictBudget, Pool
+from budgets.models import Ballot, BallotFreeze, Cycle, DistrictBudget, PaperBallot, Pool
+from budgets.phases import Phase
+from districts.models import CensusRecord
 
 
 def current_cycle() -> Cycle | None:
@@ -36,3 +40,119 @@ def pools_of_district(*, district) -> QuerySet[Pool]:
 
 def district_budget_for(*, district, year: int) -> DistrictBudget | None:
     return DistrictBudget.objects.filter(district=district, year=year).first()
+
+
+def ballot_items(*, pool: Pool):
+    """The proposals on the pool's ballot, in the order the ballot lists them."""
+    from proposals.models import Proposal, Status
+
+    return (
+        Proposal.objects.filter(pool=pool, status=Status.ON_BALLOT, hidden_at__isnull=True)
+        .select_related("category")
+        .order_by("title", "id")
+    )
+
+
+def ballot_costs(*, pool: Pool) -> dict[int, Decimal]:
+    """Proposal id → the cost that counts on the ballot (the district's estimate if any)."""
+    return {
+        pk: Decimal(staff_cost if staff_cost is not None else author_cost)
+        for pk, staff_cost, author_cost in ballot_items(pool=pool).values_list(
+            "pk", "staff_cost", "author_cost"
+        )
+    }
+
+
+def ballot_of(*, pool: Pool, user) -> Ballot | None:
+    """The user's own current ballot in the pool with its lines, or None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Ballot.objects.filter(pool=pool, census_record__claimed_by=user)
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def voter_record(*, user) -> CensusRecord | None:
+    """The census record the user has claimed, if any."""
+    if not user.is_authenticated:
+        return None
+    return CensusRecord.objects.filter(claimed_by=user).first()
+
+
+def pools_to_close(*, now=None) -> list[Pool]:
+    """Pools whose voting has ended and whose ballots are not frozen yet."""
+    now = now or timezone.now()
+    candidates = Pool.objects.filter(freeze__isnull=True).select_related("cycle")
+    return [pool for pool in candidates if pool.dates.voting_ends <= now]
+
+
+def pools_voting(*, now=None) -> list[Pool]:
+    """Pools in their voting phase now."""
+    now = now or timezone.now()
+    return [
+        pool
+        for pool in Pool.objects.filter(freeze__isnull=True).select_related("cycle")
+        if pool.phase_at(now) == Phase.VOTING
+    ]
+
+
+def paper_reconciliation(*, pool: Pool) -> dict:
+    """Paper ballots by state and by assembly or booth; online totals only once frozen."""
+    papers = PaperBallot.objects.filter(pool=pool)
+    by_state = dict(papers.values_list("state").annotate(n=Count("id")).order_by())
+    by_source = (
+        papers.values("assembly__title", "assembly__held_on", "booth")
+        .annotate(
+            total=Count("id"),
+            counted=Count("id", filter=Q(state=PaperBallot.State.COUNTED)),
+            pending=Count(
+                "id",
+                filter=Q(state__in=(PaperBallot.State.AWAITING_SECOND, PaperBallot.State.MISMATCH)),
+            ),
+            conflicts=Count("id", filter=Q(state=PaperBallot.State.CONFLICT)),
+        )
+        .order_by("assembly__title", "booth")
+    )
+    freeze = BallotFreeze.objects.filter(pool=pool).first()
+    return {
+        "states": [
+            (state, label, by_state.get(state, 0)) for state, label in PaperBallot.State.choices
+        ],
+        "sources": list(by_source),
+        "freeze": freeze,
+    }
+
+
+def paper_queue(*, pool: Pool, state: str):
+    """Paper ballots in `state` with who entered them (never what they entered)."""
+    return (
+        PaperBallot.objects.filter(pool=pool, state=state)
+        .select_related("assembly")
+        .prefetch_related("entries__entered_by")
+        .order_by("created_at", "id")
+    )
+
+
+def pool_tallies(*, pool: Pool) -> dict:
+    """The pool's tallies, official first, with the proposals' titles by project id."""
+    from budgets.models import Tally
+    from proposals.models import Proposal
+
+    tallies = list(
+        Tally.objects.filter(pool=pool).select_related("requested_by").order_by("-official", "-pk")
+    )
+    titles = {
+        (external_id or str(pk)): title
+        for pk, external_id, title in Proposal.objects.filter(pool=pool).values_list(
+            "pk", "external_id", "title"
+        )
+    }
+    for tally in tallies:
+        tally.selected_titles = [titles.get(pid, pid) for pid in tally.selected]
+    return {
+        "tallies": tallies,
+        "freeze": BallotFreeze.objects.filter(pool=pool).first(),
+        "counting": any(t.state in ("queued", "running") for t in tallies),
+    }

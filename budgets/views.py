@@ -4,12 +4,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
-from budgets import services
-from budgets.forms import PoolPhasesForm
-from budgets.models import Pool
+from budgets import selectors, services
+from budgets.forms import ConflictResolveForm, PaperEntryForm, PoolPhasesForm, WhatIfForm
+from budgets.methods import BallotSpec, ChoiceError, choices_from_form, summarise
+from budgets.models import PaperBallot, Pool
 from civic.http import HtmxHttpRequest
+
+RECEIPT_SESSION_KEY = "civic_ballot_receipt"
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,3 +47,268 @@ def staff_pool_phases(request: HtmxHttpRequest, slug: str, pool_id: int) -> Http
     return render(
         request, "budgets/staff_pool_phases.html", {"pool": pool, "form": form}, status=status
     )
+
+
+def _error_messages(error: ValidationError) -> list[str]:
+    return (
+        [message for messages_ in error.message_dict.values() for message in messages_]
+        if hasattr(error, "error_dict")
+        else list(error.messages)
+    )
+
+
+def _ballot_context(pool: Pool, choices: dict[int, int], error: str = "") -> dict:
+    items = list(selectors.ballot_items(pool=pool))
+    spec = BallotSpec.of(pool)
+    summary = summarise(spec, {item.pk: item.cost for item in items}, choices)
+    rows = [
+        {
+            "proposal": item,
+            "weight": choices.get(item.pk, 0),
+            "problem": summary.line_problems.get(item.pk, ""),
+            "note": summary.line_notes.get(item.pk, ""),
+        }
+        for item in items
+    ]
+    return {
+        "pool": pool,
+        "spec": spec,
+        "rows": rows,
+        "summary": summary,
+        "choices": choices,
+        "chosen_rows": [row for row in rows if row["weight"]],
+        "error": error,
+        "point_options": range(0, pool.points_per_project + 1),
+    }
+
+
+def _read_choices(request: HtmxHttpRequest, pool: Pool) -> tuple[dict[int, int], str]:
+    # The point fields name their proposals; ids not on this ballot are refused later by
+    # `summarise`, so no query is needed here.
+    ids = [int(key[7:]) for key in request.POST if key.startswith("points-") and key[7:].isdigit()]
+    try:
+        return choices_from_form(request.POST, spec=BallotSpec.of(pool), item_ids=ids), ""
+    except ChoiceError as error:
+        return {}, str(error)
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+@login_required
+def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
+    """A resident's ballot: choose, see what is left, review, confirm; change until close."""
+    pool = get_object_or_404(Pool.objects.select_related("cycle", "district"), pk=pool_id)
+    if not request.user.has_perm("budgets.cast_ballot", pool):
+        problem = services.voter_problem(
+            pool=pool, record=selectors.voter_record(user=request.user)
+        )
+        return render(
+            request, "budgets/ballot_refused.html", {"pool": pool, "problem": problem}, status=403
+        )
+    action = request.POST.get("action", "update")
+    status = 200
+    if request.method == "GET":
+        current = selectors.ballot_of(pool=pool, user=request.user)
+        choices = {line.proposal_id: line.weight for line in current.lines.all()} if current else {}
+        add = request.GET.get("add", "")
+        # Only a project on this ballot: a stale or forged link must not turn a fresh
+        # ballot page into an error about a project the resident cannot see.
+        if (
+            add.isascii()
+            and add.isdigit()
+            and int(add) not in choices
+            and selectors.ballot_items(pool=pool).filter(pk=int(add)).exists()
+        ):
+            choices[int(add)] = 1
+        error = ""
+    else:
+        choices, error = _read_choices(request, pool)
+        if action == "confirm" and not error:
+            # The service checks everything again under its locks; the page is built only
+            # when it refuses, which keeps the common path to a handful of queries.
+            try:
+                cast = services.ballot_cast(pool=pool, voter=request.user, choices=choices)
+            except ValidationError as refusal:
+                error = " ".join(_error_messages(refusal))
+            else:
+                request.session[RECEIPT_SESSION_KEY] = {"pool": pool.pk, "code": cast.receipt}
+                return redirect("budgets:ballot_receipt", pool_id=pool.pk)
+        current = selectors.ballot_of(pool=pool, user=request.user)
+    context = {**_ballot_context(pool, choices, error), "current": current}
+    if request.method == "POST" and action in ("review", "confirm"):
+        if error or not context["summary"].castable:
+            status = 400
+        elif action == "review":
+            return render(request, "budgets/ballot_confirm.html", context)
+    if request.htmx:
+        return render(request, "budgets/ballot.html#summary", context, status=status)
+    return render(request, "budgets/ballot.html", context, status=status)
+
+
+@never_cache
+@require_GET
+@login_required
+def ballot_receipt(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
+    """The receipt, shown once after casting (it was also e-mailed); then only a reminder."""
+    pool = get_object_or_404(Pool.objects.select_related("cycle", "district"), pk=pool_id)
+    current = selectors.ballot_of(pool=pool, user=request.user)
+    if current is None:
+        return redirect("budgets:ballot", pool_id=pool.pk)
+    stored = request.session.pop(RECEIPT_SESSION_KEY, None)
+    receipt = None
+    if stored and stored.get("pool") == pool.pk and stored.get("code") == current.receipt:
+        receipt = current.receipt
+    context = {
+        "pool": pool,
+        "receipt": receipt,
+        "receipt_groups": [receipt[i : i + 4] for i in range(0, len(receipt), 4)]
+        if receipt
+        else [],
+        "chosen": current.lines.select_related("proposal").order_by("proposal__title"),
+        "can_change": request.user.has_perm("budgets.cast_ballot", pool),
+    }
+    return render(request, "budgets/ballot_receipt.html", context)
+
+
+def _staff_pool(request: HtmxHttpRequest, slug: str, pool_id: int, perm: str) -> Pool:
+    pool = get_object_or_404(
+        Pool.objects.select_related("cycle", "district"), pk=pool_id, district__slug=slug
+    )
+    if not request.user.has_perm(perm, pool):
+        raise PermissionDenied
+    return pool
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_paper_entry(request: HtmxHttpRequest, slug: str, pool_id: int) -> HttpResponse:
+    """Staff type in a paper ballot, blind: nothing of an earlier entry is shown."""
+    pool = _staff_pool(request, slug, pool_id, "budgets.enter_paper_ballot")
+    form = PaperEntryForm(request.POST or None, pool=pool)
+    choices, error = ({}, "")
+    if request.method == "POST":
+        choices, error = _read_choices(request, pool)
+        if form.is_valid() and not error:
+            try:
+                paper = services.paper_entry_record(
+                    pool=pool,
+                    staff=request.user,
+                    national_id=form.cleaned_data["national_id"],
+                    choices=choices,
+                    assembly=form.cleaned_data["assembly"],
+                    booth=form.cleaned_data["booth"],
+                )
+            except ValidationError as refusal:
+                if hasattr(refusal, "error_dict"):
+                    for field, errors in refusal.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    error = " ".join(refusal.messages)
+            else:
+                messages.success(request, PAPER_OUTCOME[paper.state])
+                return redirect("budgets:staff_paper_entry", slug=slug, pool_id=pool.pk)
+    context = {**_ballot_context(pool, choices, error), "form": form, "district": pool.district}
+    status = 400 if request.method == "POST" else 200
+    return render(request, "budgets/staff_paper_entry.html", context, status=status)
+
+
+PAPER_OUTCOME = {
+    PaperBallot.State.AWAITING_SECOND: gettext_lazy(
+        "Entry saved. A different staff member must now type in the same ballot."
+    ),
+    PaperBallot.State.MISMATCH: gettext_lazy(
+        "The two entries differ. The ballot is listed for a third check and is not counted yet."
+    ),
+    PaperBallot.State.CONFLICT: gettext_lazy(
+        "The entries match, but this resident also voted online. Neither ballot counts until "
+        "the conflict is resolved on the reconciliation page."
+    ),
+    PaperBallot.State.COUNTED: gettext_lazy("The entries match: the paper ballot is counted."),
+}
+
+
+@never_cache
+@require_GET
+@login_required
+def staff_paper_reconcile(request: HtmxHttpRequest, slug: str, pool_id: int) -> HttpResponse:
+    """Paper ballots by state and by assembly or booth; mismatches and conflicts to settle."""
+    pool = _staff_pool(request, slug, pool_id, "budgets.view_paper_ballots")
+    context = {
+        "pool": pool,
+        "district": pool.district,
+        "reconciliation": selectors.paper_reconciliation(pool=pool),
+        "mismatches": selectors.paper_queue(pool=pool, state=PaperBallot.State.MISMATCH),
+        "conflicts": selectors.paper_queue(pool=pool, state=PaperBallot.State.CONFLICT),
+        "can_resolve": request.user.has_perm("budgets.resolve_paper_conflict", pool),
+        "can_enter": request.user.has_perm("budgets.enter_paper_ballot", pool),
+        "resolve_form": ConflictResolveForm(),
+    }
+    return render(request, "budgets/staff_paper_reconcile.html", context)
+
+
+@require_POST
+@login_required
+def staff_paper_resolve(
+    request: HtmxHttpRequest, slug: str, pool_id: int, paper_id: int
+) -> HttpResponse:
+    """Decide which ballot of a resident with both a paper and an online ballot counts."""
+    pool = _staff_pool(request, slug, pool_id, "budgets.resolve_paper_conflict")
+    paper = get_object_or_404(PaperBallot, pk=paper_id, pool=pool)
+    form = ConflictResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.paper_conflict_resolve(
+                paper=paper,
+                staff=request.user,
+                keep=form.cleaned_data["keep"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as refusal:
+            messages.error(request, " ".join(_error_messages(refusal)))
+        else:
+            messages.success(request, _("The conflict is resolved."))
+    else:
+        messages.error(request, _("Choose which ballot counts and give a reason."))
+    return redirect("budgets:staff_paper_reconcile", slug=slug, pool_id=pool.pk)
+
+
+@never_cache
+@vary_on_headers("HX-Request")
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_pool_tallies(request: HtmxHttpRequest, slug: str, pool_id: int) -> HttpResponse:
+    """The pool's tallies after voting closed: the official one and staff what-ifs.
+
+    While one is counting, the list refreshes itself (htmx polling; without JavaScript
+    the page offers a reload link).
+    """
+    pool = _staff_pool(request, slug, pool_id, "budgets.view_tallies")
+    form = WhatIfForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("budgets.request_what_if", pool):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.tally_request(
+                    pool=pool,
+                    rule=form.cleaned_data["rule"],
+                    options=form.options(pool),
+                    requested_by=request.user,
+                )
+            except ValidationError as refusal:
+                form.add_error(None, refusal)
+            else:
+                messages.success(request, _("The what-if tally is queued."))
+                return redirect("budgets:staff_pool_tallies", slug=slug, pool_id=pool.pk)
+    context = {
+        "pool": pool,
+        "district": pool.district,
+        "form": form,
+        **selectors.pool_tallies(pool=pool),
+    }
+    if request.htmx and request.method == "GET":
+        return render(request, "budgets/staff_pool_tallies.html#tallies", context)
+    status = 400 if form.errors else 200
+    return render(request, "budgets/staff_pool_tallies.html", context, status=status)

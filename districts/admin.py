@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from districts.models import (
+    Assembly,
     CensusRecord,
     District,
     Neighbourhood,
@@ -61,6 +62,11 @@ class CensusRecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The delete confirmation would list the record's protected ballots, telling the
+        # admin who voted; records leave the register only through `import_census`.
+        return False
+
 
 @admin.register(VerificationAttempt)
 class VerificationAttemptAdmin(admin.ModelAdmin):
@@ -74,3 +80,11 @@ class VerificationAttemptAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Assembly)
+class AssemblyAdmin(admin.ModelAdmin):
+    list_display = ["title", "district", "group", "held_on", "attendance"]
+    list_filter = ["group", "district"]
+    search_fields = ["title", "minutes", "priorities"]
+    date_hierarchy = "held_on"

@@ -170,3 +170,48 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.district.slug} ({self.get_role_display()})"
+
+
+class Assembly(models.Model):
+    """A neighbourhood or group meeting (women, youth, children, disabled, 65+) of a district.
+
+    Its minutes and priorities are public; paper ballots may be collected at it.
+    """
+
+    class Group(models.TextChoices):
+        NEIGHBOURHOOD = "neighbourhood", _("neighbourhood assembly")
+        WOMEN = "women", _("women")
+        YOUTH = "youth", _("youth")
+        CHILDREN = "children", _("children")
+        DISABLED = "disabled", _("people with disabilities")
+        SENIORS = "seniors", _("65 and over")
+
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="assemblies", verbose_name=_("district")
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assemblies",
+        verbose_name=_("neighbourhood"),
+    )
+    group = models.CharField(
+        _("group"), max_length=16, choices=Group.choices, default=Group.NEIGHBOURHOOD
+    )
+    title = models.CharField(_("title"), max_length=160)
+    held_on = models.DateField(_("held on"))
+    attendance = models.PositiveIntegerField(_("attendance"), default=0)
+    minutes = models.TextField(_("minutes"), blank=True)
+    priorities = models.TextField(
+        _("priorities recorded"), blank=True, help_text=_("One per line; may become proposals.")
+    )
+
+    class Meta:
+        verbose_name = _("assembly")
+        verbose_name_plural = _("assemblies")
+        ordering = ["district", "-held_on", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on:%Y-%m-%d})"

@@ -108,6 +108,13 @@ class Proposal(models.Model):
         related_name="duplicates",
         verbose_name=_("duplicate of"),
     )
+    external_id = models.CharField(
+        _("project id in an imported file"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Set for projects imported from a pabulib file; tallies use it as the id."),
+    )
     hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=REASON_MAX, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -203,6 +210,8 @@ class Review(models.Model):
         HIDE = "hide", _("hidden")
         UNHIDE = "unhide", _("shown again")
         PUT_ON_BALLOT = "put_on_ballot", _("put on the ballot")
+        SELECT = "select", _("selected by the tally")
+        NOT_SELECT = "not_select", _("not selected by the tally")
 
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("proposal")

@@ -555,3 +555,28 @@ def pool_ballot_compose(*, pool: Pool) -> list[Proposal]:
         proposal.save(update_fields=["status", "updated_at"])
         _record(proposal, actor=None, action=Action.PUT_ON_BALLOT, from_status=before)
     return chosen
+
+
+def pool_outcome_apply(*, pool: Pool, selected_ids: set[int], public_reason: str = "") -> int:
+    """Mark the pool's ballot proposals selected or not selected from the official tally.
+
+    Runs inside the caller's transaction (the tally service's); writes a Review per
+    proposal and e-mails each author after commit. Returns how many proposals changed.
+    """
+    changed = 0
+    proposals = Proposal.objects.select_for_update(of=("self",)).filter(
+        pool=pool, status__in=(Status.ON_BALLOT, Status.SELECTED, Status.NOT_SELECTED)
+    )
+    for proposal in proposals.order_by("pk"):
+        target = Status.SELECTED if proposal.pk in selected_ids else Status.NOT_SELECTED
+        if proposal.status == target:
+            continue
+        before = proposal.status
+        proposal.status = target
+        proposal.save(update_fields=["status", "updated_at"])
+        action = Action.SELECT if target == Status.SELECTED else Action.NOT_SELECT
+        _record(
+            proposal, actor=None, action=action, from_status=before, public_reason=public_reason
+        )
+        changed += 1
+    return changed

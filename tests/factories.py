@@ -23,7 +23,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def verified_email(self, create, extracted, **kwargs):
-        if create:
+        """Every user has a verified address unless made with `verified_email=False`."""
+        if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 

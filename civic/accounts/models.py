@@ -50,6 +50,11 @@ class User(AbstractUser):
         default=False,
         help_text=_("Council members read and approve the generated reports."),
     )
+    voting_reminders = models.BooleanField(
+        _("voting reminders"),
+        default=True,
+        help_text=_("E-mail me two days before voting closes if I have not voted yet."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -15,3 +15,11 @@ def user_set_language(*, user: User, language: str) -> User:
     User.objects.filter(pk=user.pk).update(preferred_language=language)
     user.preferred_language = language
     return user
+
+
+@transaction.atomic
+def user_set_voting_reminders(*, user: User, enabled: bool) -> User:
+    """Opt in to or out of the e-mail reminding residents to vote before voting closes."""
+    User.objects.filter(pk=user.pk).update(voting_reminders=enabled)
+    user.voting_reminders = enabled
+    return user

@@ -7,4 +7,5 @@ app_name = "accounts"
 urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("me/", views.profile, name="profile"),
+    path("me/reminders/", views.set_reminders, name="set_reminders"),
 ]

@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -29,3 +31,16 @@ def profile(request: HtmxHttpRequest) -> HttpResponse:
         "memberships": district_selectors.staff_memberships(user=request.user),
     }
     return render(request, "accounts/profile.html", context)
+
+
+@require_POST
+@login_required
+def set_reminders(request: HtmxHttpRequest) -> HttpResponse:
+    """Turn the voting reminder e-mail on or off for the signed-in user."""
+    enabled = request.POST.get("voting_reminders") == "on"
+    services.user_set_voting_reminders(user=request.user, enabled=enabled)
+    if enabled:
+        messages.success(request, _("You will be reminded to vote."))
+    else:
+        messages.success(request, _("You will not get voting reminders."))
+    return redirect("accounts:profile")

@@ -54,6 +54,7 @@ def pool_form_data(pool: Pool | None = None, **changes) -> dict:
         "max_choices": (pool.max_choices or "") if pool else "",
         "points_total": pool.points_total if pool else 10,
         "points_per_project": pool.points_per_project if pool else 5,
+        "min_age": pool.min_age if pool else 16,
         "tally_rule": pool.tally_rule if pool else "greedy",
         "tie_break": pool.tie_break if pool else "lexico",
         "lot_seed": pool.lot_seed if pool else "",

@@ -30,6 +30,8 @@ LOCKED_CHANGES = {
     "lot_seed": "published-seed",
     "min_votes": 50,
     "add1_stop": "overspend",
+    "min_age": 18,
+    "points_exact": True,
 }
 
 

@@ -70,7 +70,7 @@ def test_demo_data_runs_twice_with_same_counts(sofia):
     run("demo_data")
     assert _counts() == first
     assert first["districts"] == 24
-    assert first["users"] == 2 + 24 * 21
+    assert first["users"] == 2 + 24 * 22  # admin, council; per district 2 staff, 20 residents
 
 
 def test_demo_data_creates_sofia_districts_with_bulgarian_names(sofia):
@@ -104,8 +104,8 @@ def test_demo_data_creates_demo_accounts_with_password_and_verified_email(sofia)
 
 def test_demo_data_residents_are_verified_in_their_district(sofia):
     for district in District.objects.all():
-        residents = User.objects.filter(email__endswith=f"@{district.slug}.civic.test").exclude(
-            email__startswith="staff@"
+        residents = User.objects.filter(
+            email__endswith=f"@{district.slug}.civic.test", email__startswith="resident"
         )
         assert residents.count() == 20
         assert (

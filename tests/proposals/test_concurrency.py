@@ -4,49 +4,21 @@ Each test starts N threads that wait at a barrier and then call the service at o
 its own database connection (closed at the end, so the test database can be dropped).
 """
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from proposals import services
 from proposals.models import Category, Comment, Proposal, Status, Support
 from tests.factories import make_pool, make_resident
+from tests.parallel import in_parallel
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("require_postgres")]
 
 THREADS = 20
-
-
-def in_parallel(n: int, work: Callable[[int], object]) -> tuple[list, list[BaseException]]:
-    """Run `work(i)` for i in range(n) in n threads released together; results and errors."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=20)
-            results[i] = work(i)
-        except BaseException as error:  # noqa: BLE001 — reported to the test, not swallowed
-            with lock:
-                errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results, errors
 
 
 def make_proposal(pool, *, author, status=Status.SUBMITTED) -> Proposal:

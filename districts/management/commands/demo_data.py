@@ -15,7 +15,7 @@ from budgets.models import BallotMethod, BudgetLine, Cycle, Pool, TallyRule
 from districts import services
 from districts.demo.cities import CITIES, DemoCity
 from districts.demo.proposals import seed_pool_proposals
-from districts.models import CensusRecord, District, Neighbourhood, StaffMembership
+from districts.models import Assembly, CensusRecord, District, Neighbourhood, StaffMembership
 
 User = get_user_model()
 
@@ -46,6 +46,17 @@ SCENARIOS = {
         voting_end=26,
         results=35,
         implementation=90,
+    ),
+}
+# Assemblies in the city's own language (their titles are what staff typed in).
+ASSEMBLY_TITLES = {
+    "sofia": (
+        (Assembly.Group.NEIGHBOURHOOD, "Общо събрание на квартал {place}"),
+        (Assembly.Group.YOUTH, "Младежко събрание"),
+    ),
+    "kocaeli": (
+        (Assembly.Group.NEIGHBOURHOOD, "{place} Mahalle Meclisi"),
+        (Assembly.Group.YOUTH, "Gençlik Meclisi"),
     ),
 }
 SCENARIO_ORDER = ("voting", "submission", "review", "results")
@@ -123,8 +134,16 @@ class Command(BaseCommand):
                 f"staff@{district.slug}.civic.test", password, display_name=f"Staff {demo.name_en}"
             )
             StaffMembership.objects.get_or_create(user=staff, district=district)
+            # A second staff member, so that paper ballots can be double-entered in the demo.
+            second = self._user(
+                f"staff2@{district.slug}.civic.test",
+                password,
+                display_name=f"Staff 2 {demo.name_en}",
+            )
+            StaffMembership.objects.get_or_create(user=second, district=district)
             self._residents(district, number, password)
             self._proposals(data, district, cycle, staff, number)
+            self._assemblies(data, district, today)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city {data.name}: {len(data.districts)} districts, cycle {cycle.year}. "
@@ -223,6 +242,26 @@ class Command(BaseCommand):
             images=IMAGE_DISTRICTS.get(number, 0),
             flagged_comment=number == FLAGGED_COMMENT_DISTRICT,
         )
+
+    def _assemblies(self, data: DemoCity, district: District, today) -> None:
+        """A neighbourhood assembly and a youth assembly, where paper ballots can be collected."""
+        neighbourhood = district.neighbourhoods.order_by("slug").first()
+        titles = ASSEMBLY_TITLES[data.key]
+        for offset, (group, title) in enumerate(titles):
+            Assembly.objects.get_or_create(
+                district=district,
+                group=group,
+                defaults={
+                    "title": title.format(
+                        place=neighbourhood.name if neighbourhood else district.name
+                    ),
+                    "neighbourhood": neighbourhood
+                    if group == Assembly.Group.NEIGHBOURHOOD
+                    else None,
+                    "held_on": (today - timedelta(days=30 + 7 * offset)).date(),
+                    "attendance": 40 + 15 * offset,
+                },
+            )
 
     def _user(self, email: str, password: str, **fields) -> User:
         user, created = User.objects.get_or_create(

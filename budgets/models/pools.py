@@ -175,6 +175,8 @@ LOCKED_POOL_FIELDS = (
     "lot_seed",
     "min_votes",
     "add1_stop",
+    "min_age",
+    "points_exact",
     "voting_starts",
 )
 
@@ -230,6 +232,17 @@ class Pool(models.Model):
     )
     points_per_project = models.PositiveSmallIntegerField(
         _("maximum points per project"), default=5, help_text=_("Cumulative: cap for one project.")
+    )
+    points_exact = models.BooleanField(
+        _("all points must be used"),
+        default=False,
+        help_text=_("Cumulative: a ballot must spread exactly the points per voter, not fewer."),
+    )
+    min_age = models.PositiveSmallIntegerField(
+        _("minimum age"),
+        default=16,
+        validators=[MaxValueValidator(120)],
+        help_text=_("Residents vote from the year in which they reach this age."),
     )
     tally_rule = models.CharField(
         _("tally rule"), max_length=20, choices=TallyRule.choices, default=TallyRule.GREEDY

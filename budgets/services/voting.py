@@ -1,0 +1,356 @@
+"""Casting ballots, freezing them when voting closes, and the reminder round."""
+
+import base64
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from budgets import selectors
+from budgets.methods import BallotSpec, summarise
+from budgets.models import (
+    AgeBand,
+    Ballot,
+    BallotFreeze,
+    BallotLine,
+    Channel,
+    PaperBallot,
+    PaperEntry,
+    Pool,
+    VotingReminder,
+)
+from budgets.phases import Phase
+from budgets.tally import pb
+from districts.models import CensusRecord
+
+RECEIPT_BYTES = 10  # 80 random bits: 16 base32 characters
+REMINDER_BEFORE = timedelta(days=2)
+
+
+def receipt_new() -> str:
+    """A fresh random receipt code: 16 characters of base32, unguessable."""
+    return base64.b32encode(secrets.token_bytes(RECEIPT_BYTES)).decode("ascii")
+
+
+def receipt_normalise(text: str) -> str:
+    """A receipt code as typed (spaces, dashes, lower case) in its stored form."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())[:32]
+
+
+def age_band(*, birth_year: int, year: int) -> str:
+    """The coarse age group kept on a ballot for turnout reports."""
+    age = year - birth_year
+    for limit, band in ((18, AgeBand.UNDER_18), (30, AgeBand.FROM_18), (45, AgeBand.FROM_30)):
+        if age < limit:
+            return band
+    return AgeBand.FROM_45 if age < 65 else AgeBand.FROM_65
+
+
+def voter_problem(*, pool: Pool, record: CensusRecord | None) -> str | None:
+    """Why this census record cannot vote in the pool now, as a sentence; None if it can."""
+    phase = pool.phase
+    if phase != Phase.VOTING:
+        if phase in (Phase.TALLYING, Phase.RESULTS, Phase.IMPLEMENTATION):
+            return _("Voting in this pool has closed.")
+        return _("Voting in this pool has not opened yet.")
+    if record is None:
+        return _("Only verified residents can vote. Verify your residency first.")
+    if record.district_id != pool.district_id:
+        return _("This ballot is for residents of %(district)s only.") % {"district": pool.district}
+    if pool.dates.voting_ends.year - record.birth_year < pool.min_age:
+        return _("Residents vote in this pool from the year they turn %(age)d.") % {
+            "age": pool.min_age
+        }
+    return None
+
+
+def _pool_share_lock(pool: Pool) -> None:
+    """Hold the pool row FOR SHARE, so closing (FOR UPDATE) waits for ballots in flight.
+
+    Casts do not block each other; SQLite serialises writers anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM budgets_pool WHERE id = %s FOR SHARE", [pool.pk])
+
+
+_FLAGS_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM budgets_ballotfreeze f WHERE f.pool_id = p.id), "
+    "EXISTS (SELECT 1 FROM budgets_paperballot b WHERE b.pool_id = p.id "
+    "AND b.census_record_id = %s AND b.state <> %s) "
+    "FROM budgets_pool p WHERE p.id = %s"
+)
+
+
+def _pool_flags(*, pool: Pool, record: CensusRecord | None) -> tuple[bool, bool]:
+    """(frozen, paper ballot recorded for this voter), after taking the pool FOR SHARE.
+
+    Two statements on purpose: a statement that waited for the lock still reads with the
+    snapshot it started with, so the freeze it waited for would be invisible to it.
+    """
+    _pool_share_lock(pool)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FLAGS_SQL, [record.pk if record else None, PaperBallot.State.DISCARDED, pool.pk]
+        )
+        frozen, on_paper = cursor.fetchone()
+    return bool(frozen), bool(on_paper)
+
+
+def _choices_check(*, pool: Pool, choices: Mapping[int, int]) -> None:
+    costs = selectors.ballot_costs(pool=pool)
+    summary = summarise(BallotSpec.of(pool), costs, choices)
+    if not summary.castable:
+        raise ValidationError(summary.problems + list(summary.line_problems.values()))
+
+
+_LOOK_UP = object()
+
+
+def _store(*, pool, record, channel, choices, held=False, existing=_LOOK_UP) -> Ballot:
+    """Write the voter's ballot, replacing the old one in place; caller holds the record lock.
+
+    `existing` is the id of the voter's current ballot (None: there is none), when the
+    caller has already read it.
+    """
+    if existing is _LOOK_UP:
+        existing = (
+            Ballot.objects.filter(pool=pool, census_record=record)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    fields = {
+        "channel": channel,
+        "receipt": receipt_new(),
+        "neighbourhood_id": record.neighbourhood_id,
+        "age_band": age_band(birth_year=record.birth_year, year=pool.dates.voting_ends.year),
+        "held": held,
+    }
+    if existing is None:
+        ballot = Ballot.objects.create(pool=pool, census_record=record, **fields)
+    else:
+        # The old version leaves no trace: a new receipt replaces the old, its lines go.
+        Ballot.objects.filter(pk=existing).update(**fields)
+        BallotLine.objects.filter(ballot_id=existing).delete()
+        ballot = Ballot(pk=existing, pool=pool, census_record=record, **fields)
+    BallotLine.objects.bulk_create(
+        BallotLine(ballot=ballot, proposal_id=pid, weight=weight)
+        for pid, weight in sorted(choices.items())
+    )
+    return ballot
+
+
+@transaction.atomic
+def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
+    """Store the voter's online ballot for the pool, replacing an earlier one; new receipt.
+
+    Caller checked `budgets.cast_ballot`; this checks again under a lock of the voter's
+    census record, so parallel submissions leave exactly one ballot. The pool's settings
+    cannot change once voting opened (a trigger), so the caller's pool object is used.
+    Choices are checked against the projects on the ballot and their costs in the
+    database. E-mails the receipt after commit. Raises ValidationError with sentences for
+    the resident.
+    """
+    from budgets import tasks
+
+    record = CensusRecord.objects.select_for_update().filter(claimed_by=voter).first()
+    frozen, on_paper = _pool_flags(pool=pool, record=record)
+    if frozen:
+        raise ValidationError(_("Voting in this pool has closed."), code="closed")
+    problem = voter_problem(pool=pool, record=record)
+    if problem:
+        raise ValidationError(problem, code="not_allowed")
+    existing = (
+        Ballot.objects.filter(pool=pool, census_record=record).values_list("pk", "held").first()
+    )
+    if existing is not None and existing[1]:
+        raise ValidationError(
+            _("Your ballot is being checked against a paper ballot; ask the district staff."),
+            code="held",
+        )
+    if on_paper:
+        raise ValidationError(
+            _("A paper ballot has been recorded for you in this vote, so you cannot vote online."),
+            code="paper",
+        )
+    _choices_check(pool=pool, choices=choices)
+    ballot = _store(
+        pool=pool,
+        record=record,
+        channel=Channel.ONLINE,
+        choices=choices,
+        existing=existing[0] if existing else None,
+    )
+    tasks.ballot_receipt_email.delay_on_commit(ballot_id=ballot.pk, receipt=ballot.receipt)
+    return ballot
+
+
+def _project_title(proposal) -> str:
+    return " ".join(proposal.title.split())
+
+
+def ballots_pb_text(*, pool: Pool) -> str:
+    """The counted ballots of the pool as a pabulib file, voters under their receipt codes.
+
+    Deterministic: projects by id, ballots by receipt code, so the same ballots always give
+    the same text and the same SHA-256.
+    """
+    from proposals.models import Proposal, Status
+
+    items = Proposal.objects.filter(
+        pool=pool, status__in=(Status.ON_BALLOT, Status.SELECTED, Status.NOT_SELECTED)
+    ).order_by("pk")
+    pid = {item.pk: item.external_id or str(item.pk) for item in items}
+    ballots = Ballot.objects.filter(pool=pool, held=False).order_by("receipt")
+    lines_of: dict[int, list[tuple[str, int]]] = {}
+    for ballot_id, proposal_id, weight in (
+        BallotLine.objects.filter(ballot__in=ballots)
+        .order_by("ballot_id", "proposal_id")
+        .values_list("ballot_id", "proposal_id", "weight")
+        .iterator(chunk_size=10000)
+    ):
+        lines_of.setdefault(ballot_id, []).append((pid[proposal_id], weight))
+    cumulative = pool.method == "cumulative"
+    votes = []
+    counts: dict[str, int] = {}
+    for ballot_id, receipt in ballots.values_list("pk", "receipt"):
+        lines = sorted(lines_of.get(ballot_id, []))
+        for project, weight in lines:
+            counts[project] = counts.get(project, 0) + (weight if cumulative else 1)
+        votes.append(
+            pb.Vote(
+                voter_id=receipt,
+                projects=tuple(project for project, _weight in lines),
+                points=tuple(weight for _project, weight in lines) if cumulative else None,
+            )
+        )
+    projects = {
+        pid[item.pk]: pb.Project(
+            id=pid[item.pk],
+            cost=int(Decimal(item.cost)),
+            extra={"votes": str(counts.get(pid[item.pk], 0)), "name": _project_title(item)},
+        )
+        for item in sorted(items, key=lambda item: pid[item.pk])
+    }
+    dates = pool.dates
+    meta = {
+        "description": f"civic {pool.cycle.year} {pool.district.slug}",
+        "country": "",
+        "unit": pool.district.name_en,
+        "instance": str(pool.cycle.year),
+        "district": pool.district.slug,
+        "num_projects": str(len(projects)),
+        "num_votes": str(len(votes)),
+        "budget": str(int(pool.amount)),
+        "currency": pool.currency,
+        "vote_type": "cumulative" if cumulative else "approval",
+        "rule": pool.tally_rule,
+        "date_begin": f"{dates.voting_starts:%d.%m.%Y}",
+        "date_end": f"{dates.voting_ends:%d.%m.%Y}",
+    }
+    if cumulative:
+        meta["max_sum_points"] = str(pool.points_total)
+        meta["max_points"] = str(pool.points_per_project)
+    else:
+        meta["min_length"] = str(pool.min_choices)
+        if pool.max_choices:
+            meta["max_length"] = str(pool.max_choices)
+    election = pb.Election(
+        meta=meta,
+        projects=projects,
+        votes=votes,
+        project_columns=["project_id", "cost", "votes", "name"],
+        vote_columns=["voter_id", "vote", "points"] if cumulative else ["voter_id", "vote"],
+    )
+    return pb.dumps(election)
+
+
+@transaction.atomic
+def ballots_freeze(*, pool: Pool) -> BallotFreeze:
+    """Close the pool's voting: digest the counted ballots and cut every voter link.
+
+    Locks the pool row (ballots in flight finish first); a second call finds the freeze
+    and returns it. Held ballots (unresolved paper/online conflicts) and unmatched paper
+    ballots are not counted. Queues the official tally (counted after commit).
+    """
+    pool = Pool.objects.select_for_update().select_related("cycle", "district").get(pk=pool.pk)
+    existing = BallotFreeze.objects.filter(pool=pool).first()
+    if existing is not None:
+        return existing
+    if pool.phase in (Phase.DRAFT, Phase.SUBMISSION, Phase.REVIEW, Phase.SUPPORT, Phase.VOTING):
+        raise ValidationError(_("Voting in this pool has not closed yet."), code="open")
+    text = ballots_pb_text(pool=pool)
+    counted = Ballot.objects.filter(pool=pool, held=False)
+    figures = {
+        "online": counted.filter(channel=Channel.ONLINE).count(),
+        "paper": counted.filter(channel=Channel.PAPER).count(),
+        "held": Ballot.objects.filter(pool=pool, held=True).count(),
+        "paper_unmatched": PaperBallot.objects.filter(pool=pool)
+        .exclude(state__in=(PaperBallot.State.COUNTED, PaperBallot.State.DISCARDED))
+        .count(),
+    }
+    # Cut every voter link before the freeze row exists: after it, the database refuses
+    # any change to this pool's ballots.
+    Ballot.objects.filter(pool=pool, held=True).delete()
+    Ballot.objects.filter(pool=pool).update(census_record=None)
+    PaperBallot.objects.filter(pool=pool).update(census_record=None, ballot=None)
+    PaperEntry.objects.filter(paper_ballot__pool=pool).delete()
+    freeze = BallotFreeze.objects.create(
+        pool=pool, digest=pb.sha256_bytes(text.encode("utf-8")), ballots_pb=text, **figures
+    )
+    from budgets.services.tallies import tally_request
+
+    tally_request(pool=pool)  # the official tally, counted by a worker after commit
+    return freeze
+
+
+def voting_reminder_recipients(*, pool: Pool):
+    """Verified, opted-in residents of the pool's district, old enough, who have not voted."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    min_birth_year = pool.dates.voting_ends.year - pool.min_age
+    records = CensusRecord.objects.filter(
+        district_id=pool.district_id, birth_year__lte=min_birth_year, claimed_by__isnull=False
+    )
+    voted = Ballot.objects.filter(pool=pool, census_record__isnull=False).values("census_record_id")
+    on_paper = PaperBallot.objects.filter(pool=pool, census_record__isnull=False).values(
+        "census_record_id"
+    )
+    verified = EmailAddress.objects.filter(verified=True).values("user_id")
+    return User.objects.filter(
+        census_record__in=records.exclude(pk__in=voted).exclude(pk__in=on_paper),
+        is_active=True,
+        voting_reminders=True,
+        pk__in=verified,
+    ).order_by("pk")
+
+
+@transaction.atomic
+def voting_reminder_start(*, pool: Pool) -> VotingReminder | None:
+    """Start the pool's reminder round once: record it and e-mail each recipient after commit.
+
+    Returns None when the round was already started (another beat got there first).
+    """
+    from budgets import tasks
+
+    pool = Pool.objects.select_for_update().select_related("cycle").get(pk=pool.pk)
+    if VotingReminder.objects.filter(pool=pool).exists() or pool.phase != Phase.VOTING:
+        return None
+    user_ids = list(voting_reminder_recipients(pool=pool).values_list("pk", flat=True))
+    reminder = VotingReminder.objects.create(pool=pool, recipients=len(user_ids))
+    for user_id in user_ids:
+        tasks.voting_reminder_email.delay_on_commit(pool_id=pool.pk, user_id=user_id)
+    return reminder
+
+
+def reminder_due(*, pool: Pool, now=None) -> bool:
+    """Two days or less before the pool's voting closes, and voting is open."""
+    now = now or timezone.now()
+    return pool.phase_at(now) == Phase.VOTING and pool.dates.voting_ends - now <= REMINDER_BEFORE

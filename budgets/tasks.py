@@ -1,0 +1,132 @@
+"""Celery tasks of the budgets app: ids in, safe to run twice."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import OperationalError
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, OSError),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
+
+
+def _send(*, user, template: str, context: dict) -> None:
+    with translation.override(user.preferred_language):
+        subject = render_to_string(f"budgets/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"budgets/email/{template}_body.txt", context)
+    send_mail(
+        settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+
+
+@shared_task(**RETRY)
+def ballot_receipt_email(*, ballot_id: int, receipt: str) -> None:
+    """E-mail the voter the receipt of their ballot, unless it has been replaced since."""
+    from budgets.models import Ballot
+
+    ballot = (
+        Ballot.objects.select_related("pool__district", "pool__cycle", "census_record__claimed_by")
+        .filter(pk=ballot_id, receipt=receipt, census_record__claimed_by__isnull=False)
+        .first()
+    )
+    if ballot is None:
+        return
+    user = ballot.census_record.claimed_by
+    url = settings.CIVIC_SITE_URL + reverse("budgets:ballot", args=[ballot.pool_id])
+    _send(
+        user=user,
+        template="receipt",
+        context={"pool": ballot.pool, "receipt": ballot.receipt, "ballot_url": url},
+    )
+
+
+@shared_task(**RETRY)
+def pool_close_voting(*, pool_id: int) -> None:
+    """Freeze a pool whose voting has ended; a second run finds the freeze and stops."""
+    from budgets import services
+    from budgets.models import Pool
+
+    pool = Pool.objects.filter(pk=pool_id).first()
+    if pool is not None:
+        services.ballots_freeze(pool=pool)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def pools_close_voting() -> int:
+    """Beat: close every pool whose voting has ended (freeze + digest), once each."""
+    from budgets import selectors
+
+    pools = selectors.pools_to_close()
+    for pool in pools:
+        pool_close_voting.delay(pool_id=pool.pk)
+    return len(pools)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def pools_send_reminders() -> int:
+    """Beat: start the reminder round of pools closing within two days (once per pool)."""
+    from budgets import selectors, services
+
+    started = 0
+    for pool in selectors.pools_voting():
+        if services.reminder_due(pool=pool) and services.voting_reminder_start(pool=pool):
+            started += 1
+    return started
+
+
+@shared_task(**RETRY)
+def voting_reminder_email(*, pool_id: int, user_id: int) -> None:
+    """Remind one resident to vote, unless they voted or opted out in the meantime."""
+    from budgets import services
+    from budgets.models import Pool
+
+    pool = Pool.objects.select_related("district", "cycle").filter(pk=pool_id).first()
+    if pool is None:
+        return
+    user = services.voting_reminder_recipients(pool=pool).filter(pk=user_id).first()
+    if user is None:
+        return
+    url = settings.CIVIC_SITE_URL + reverse("budgets:ballot", args=[pool.pk])
+    _send(
+        user=user,
+        template="reminder",
+        context={"pool": pool, "ballot_url": url, "closes": pool.dates.voting_ends},
+    )
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=540,
+    time_limit=600,
+)
+def tally_pool(*, tally_id: int) -> None:
+    """Count a queued tally; a redelivered or duplicate task finds the result and stops.
+
+    `acks_late` + `reject_on_worker_lost`: a worker killed mid-count leaves the message
+    to another worker, which counts again from the frozen ballots.
+    """
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from budgets.models import Tally
+    from budgets.services import tallies
+
+    tally = Tally.objects.filter(pk=tally_id).first()
+    if tally is None:
+        return
+    try:
+        tallies.tally_run(tally=tally)
+    except SoftTimeLimitExceeded:
+        tallies.tally_fail(tally=tally, error="time limit exceeded")
