@@ -15,7 +15,9 @@ only queued) and measures, from C concurrent clients on loopback:
    permission check, validation against the database, row locks, insert, receipt e-mail
    queued, receipt kept in the session, redirect); ballots/s and p50/p95/p99 latency;
 2. bare: as many requests to an endpoint that does one upsert through the same Django stack
-   and the same gunicorn — the baseline the ballots are a ratio of;
+   and the same gunicorn — the baseline the ballots are a ratio of; and a second baseline,
+   a signed-in resident's CSRF-checked POST doing the same one upsert (session and user
+   loaded): no endpoint that knows who votes can do less;
 3. fixed rate: ballots sent at --rate per second for --seconds (open loop, latency counted
    from the moment each was due, so a late send is not hidden); p99.
 
@@ -51,6 +53,7 @@ PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 WARMUP = 48
 BALLOTS = "ballots (confirm POST)"
+SIGNED_IN = "signed-in upsert"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -128,6 +131,15 @@ def ballot_job(setup: dict, signed_in: dict, rng: random.Random, port: int, phas
     path = f"/vote/{setup['pool']}/"
     headers = form_headers(phase, cookie, f"http://127.0.0.1:{port}{path}")
     return Job("POST", path, urllib.parse.urlencode(fields), headers, 302)
+
+
+def signed_in_job(signed_in: dict, port: int, phase: str) -> Job:
+    """The second baseline: the same resident's CSRF-checked POST, one upsert."""
+    body = urllib.parse.urlencode([("csrfmiddlewaretoken", signed_in["token"])])
+    cookie = f"sessionid={signed_in['session']}; csrftoken={signed_in['csrf_cookie']}"
+    path = "/bench/signed-in-upsert/"
+    headers = form_headers(phase, cookie, f"http://127.0.0.1:{port}{path}")
+    return Job("POST", path, body, headers, 204)
 
 
 def bare_job(key: int, phase: str) -> Job:
@@ -410,6 +422,11 @@ def main() -> None:
             port,
         )
         closed_loop([bare_job(i, "warm-up") for i in range(WARMUP)], options.clients, port)
+        closed_loop(
+            [signed_in_job(signed_in[s], port, "warm-up") for s in setup["warmup"]],
+            options.clients,
+            port,
+        )
 
         # 1. Ballots, each resident's first; 2. the bare upsert, as many requests.
         results[BALLOTS] = closed_loop(
@@ -419,6 +436,11 @@ def main() -> None:
         )
         results["bare upsert"] = closed_loop(
             [bare_job(rng.randrange(len(residents)), "bare upsert") for _ in residents],
+            options.clients,
+            port,
+        )
+        results[SIGNED_IN] = closed_loop(
+            [signed_in_job(resident, port, SIGNED_IN) for resident in residents],
             options.clients,
             port,
         )
@@ -457,6 +479,16 @@ def main() -> None:
         print(
             f"ballots / bare throughput: {ratio:.0%} (target ≥ 50%: "
             f"{'met' if ratio >= 0.5 else 'MISSED'})"
+        )
+        floor = results[SIGNED_IN]["per_second"] / results["bare upsert"]["per_second"]
+        signed_ratio = results[BALLOTS]["per_second"] / results[SIGNED_IN]["per_second"]
+        print(
+            f"signed-in upsert / bare throughput: {floor:.0%} (the ceiling for any endpoint "
+            "that knows its voter)"
+        )
+        print(
+            f"ballots / signed-in upsert throughput: {signed_ratio:.0%} "
+            f"({'≥' if signed_ratio >= 0.5 else '<'} 50%)"
         )
         print(
             f"p99 at {options.rate:g} ballots/s: {fixed_p99:.0f} ms, {fixed_rate:.1f}/s served "

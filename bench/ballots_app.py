@@ -9,11 +9,13 @@ import os
 import time
 from collections import defaultdict
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.backends.postgresql.base import DatabaseWrapper
 from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 
 @csrf_exempt
@@ -28,8 +30,24 @@ def bare_upsert(request, key: int) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+@login_required
+@require_POST
+def signed_in_upsert(request) -> HttpResponse:
+    """The least any ballot endpoint must do: a signed-in resident's CSRF-checked POST
+    (session and user loaded) and one upsert keyed by that resident. A second baseline,
+    because no endpoint that knows who is voting can do less than this."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_upsert (id, n) VALUES (%s, 1) "
+            "ON CONFLICT (id) DO UPDATE SET n = bench_upsert.n + 1",
+            [request.user.pk],
+        )
+    return HttpResponse(status=204)
+
+
 urlpatterns = [
     path("bench/upsert/<int:key>/", bare_upsert),
+    path("bench/signed-in-upsert/", signed_in_upsert),
     path("", include("civic.urls")),
 ]
 

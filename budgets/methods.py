@@ -109,12 +109,17 @@ def choices_from_form(
 
 
 def summarise(
-    spec: BallotSpec, costs: Mapping[int, Decimal], choices: Mapping[int, int]
+    spec: BallotSpec,
+    costs: Mapping[int, Decimal],
+    choices: Mapping[int, int],
+    *,
+    explain: bool = True,
 ) -> Summary:
     """Check `choices` (proposal id → weight) against the method; say what is left.
 
     `costs` holds exactly the projects on the ballot. Every problem is a sentence for the
-    resident; `line_notes` explain why an unchosen project cannot be added.
+    resident; `line_notes` explain why an unchosen project cannot be added (only with
+    `explain`: storing a ballot needs the verdict, not the notes).
     """
     summary = Summary()
     unknown = [pid for pid in choices if pid not in costs]
@@ -128,11 +133,11 @@ def summarise(
     if spec.uses_points:
         _check_points(spec, costs, choices, summary)
     else:
-        _check_picks(spec, costs, choices, summary)
+        _check_picks(spec, costs, choices, summary, explain)
     return summary
 
 
-def _check_picks(spec: BallotSpec, costs, choices, summary: Summary) -> None:
+def _check_picks(spec: BallotSpec, costs, choices, summary: Summary, explain: bool) -> None:
     if any(weight != 1 for weight in choices.values()):
         summary.problems.append(_("A project is either chosen or not; it cannot get points."))
     if spec.max_choices is not None:
@@ -164,7 +169,7 @@ def _check_picks(spec: BallotSpec, costs, choices, summary: Summary) -> None:
                 "over": money(-summary.money_left, spec.currency),
             }
         )
-    for pid, cost in costs.items():
+    for pid, cost in costs.items() if explain else ():
         if pid in choices:
             continue
         if summary.picks_left is not None and summary.picks_left <= 0:

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -15,7 +17,8 @@ from budgets.methods import BallotSpec, ChoiceError, choices_from_form, summaris
 from budgets.models import PaperBallot, Pool
 from civic.http import HtmxHttpRequest
 
-RECEIPT_SESSION_KEY = "civic_ballot_receipt"
+RECEIPT_COOKIE = "civic_receipt"
+RECEIPT_COOKIE_AGE = 600
 
 
 @require_http_methods(["GET", "POST"])
@@ -99,14 +102,11 @@ def _read_choices(request: HtmxHttpRequest, pool: Pool) -> tuple[dict[int, int],
 def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
     """A resident's ballot: choose, see what is left, review, confirm; change until close."""
     pool = get_object_or_404(Pool.objects.select_related("cycle", "district"), pk=pool_id)
-    if not request.user.has_perm("budgets.cast_ballot", pool):
-        problem = services.voter_problem(
-            pool=pool, record=selectors.voter_record(user=request.user)
-        )
-        return render(
-            request, "budgets/ballot_refused.html", {"pool": pool, "problem": problem}, status=403
-        )
-    action = request.POST.get("action", "update")
+    action = request.POST.get("action", "update") if request.method == "POST" else "show"
+    # Casting skips the permission check here: the service makes the same check under its
+    # locks and says why it refuses, which keeps the busiest request of an election lean.
+    if action != "confirm" and not request.user.has_perm("budgets.cast_ballot", pool):
+        return _ballot_refused(request, pool)
     status = 200
     if request.method == "GET":
         current = selectors.ballot_of(pool=pool, user=request.user)
@@ -130,10 +130,15 @@ def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
             try:
                 cast = services.ballot_cast(pool=pool, voter=request.user, choices=choices)
             except ValidationError as refusal:
+                if getattr(refusal, "code", None) in ("not_allowed", "closed"):
+                    return _ballot_refused(request, pool)
                 error = " ".join(_error_messages(refusal))
             else:
-                request.session[RECEIPT_SESSION_KEY] = {"pool": pool.pk, "code": cast.receipt}
-                return redirect("budgets:ballot_receipt", pool_id=pool.pk)
+                response = redirect("budgets:ballot_receipt", pool_id=pool.pk)
+                _receipt_keep(request, response, pool=pool, receipt=cast.receipt)
+                return response
+        elif not request.user.has_perm("budgets.cast_ballot", pool):
+            return _ballot_refused(request, pool)
         current = selectors.ballot_of(pool=pool, user=request.user)
     context = {**_ballot_context(pool, choices, error), "current": current}
     if request.method == "POST" and action in ("review", "confirm"):
@@ -155,10 +160,8 @@ def ballot_receipt(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
     current = selectors.ballot_of(pool=pool, user=request.user)
     if current is None:
         return redirect("budgets:ballot", pool_id=pool.pk)
-    stored = request.session.pop(RECEIPT_SESSION_KEY, None)
-    receipt = None
-    if stored and stored.get("pool") == pool.pk and stored.get("code") == current.receipt:
-        receipt = current.receipt
+    shown = _receipt_shown(request, pool=pool)
+    receipt = current.receipt if shown == current.receipt else None
     context = {
         "pool": pool,
         "receipt": receipt,
@@ -168,7 +171,47 @@ def ballot_receipt(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
         "chosen": current.lines.select_related("proposal").order_by("proposal__title"),
         "can_change": request.user.has_perm("budgets.cast_ballot", pool),
     }
-    return render(request, "budgets/ballot_receipt.html", context)
+    response = render(request, "budgets/ballot_receipt.html", context)
+    response.delete_cookie(RECEIPT_COOKIE, path=_receipt_path(pool))
+    return response
+
+
+def _ballot_refused(request: HtmxHttpRequest, pool: Pool) -> HttpResponse:
+    problem = services.voter_problem(pool=pool, record=selectors.voter_record(user=request.user))
+    return render(
+        request, "budgets/ballot_refused.html", {"pool": pool, "problem": problem}, status=403
+    )
+
+
+# The receipt travels from the cast to the receipt page in a signed cookie that only that
+# page receives and that lives ten minutes: never in a URL (logs, history), and no session
+# write, which would cost the cast a second transaction. It is bound to the user and pool.
+
+
+def _receipt_path(pool: Pool) -> str:
+    return reverse("budgets:ballot_receipt", kwargs={"pool_id": pool.pk})
+
+
+def _receipt_keep(request, response: HttpResponse, *, pool: Pool, receipt: str) -> None:
+    response.set_signed_cookie(
+        RECEIPT_COOKIE,
+        receipt,
+        salt=f"civic.receipt:{request.user.pk}:{pool.pk}",
+        max_age=RECEIPT_COOKIE_AGE,
+        path=_receipt_path(pool),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _receipt_shown(request, *, pool: Pool) -> str | None:
+    return request.get_signed_cookie(
+        RECEIPT_COOKIE,
+        default=None,
+        salt=f"civic.receipt:{request.user.pk}:{pool.pk}",
+        max_age=RECEIPT_COOKIE_AGE,
+    )
 
 
 def _staff_pool(request: HtmxHttpRequest, slug: str, pool_id: int, perm: str) -> Pool:

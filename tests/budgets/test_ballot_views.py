@@ -1,9 +1,11 @@
 """The ballot pages (/vote/<pool>/) and the staff paper-ballot pages, by role."""
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.core import signing
 
 from budgets.models import Ballot, PaperBallot, PaperEntry
-from budgets.views import RECEIPT_SESSION_KEY
+from budgets.views import RECEIPT_COOKIE
 from tests.budgets.factories import make_voting_pool
 from tests.factories import (
     CensusRecordFactory,
@@ -171,14 +173,31 @@ def test_ballot_page_queries_do_not_grow_with_proposals(client, django_assert_ma
         assert client.get(ballot_url(pool)).status_code == 200
 
 
-def test_receipt_session_is_bound_to_the_current_ballot(client):
+def test_receipt_cookie_is_bound_to_the_current_ballot(client):
+    pool, items = make_voting_pool(method="approval")
+    resident = make_resident(pool.district)
+    client.force_login(resident)
+    response = client.post(ballot_url(pool), {"choice": [str(items[0].pk)], "action": "confirm"})
+    kept = response.cookies[RECEIPT_COOKIE]
+    assert kept["path"] == f"/vote/{pool.pk}/receipt/" and kept["httponly"]
+    assert kept["max-age"] == 600 and kept["samesite"] == "Lax"
+    assert kept.value.startswith(Ballot.objects.get(pool=pool).receipt + ":")  # signed
+    # Unsigned, or signed for a code that is not the current ballot's: never shown.
+    client.cookies[RECEIPT_COOKIE] = "FORGEDFORGEDFORG"
+    assert b"FORG" not in client.get(f"/vote/{pool.pk}/receipt/").content
+    client.cookies[RECEIPT_COOKIE] = signing.get_cookie_signer(
+        salt=RECEIPT_COOKIE + f"civic.receipt:{resident.pk}:{pool.pk}"
+    ).sign("FORGEDFORGEDFORG")
+    assert b"FORG" not in client.get(f"/vote/{pool.pk}/receipt/").content
+
+
+def test_the_cast_writes_no_session(client):
     pool, items = make_voting_pool(method="approval")
     client.force_login(make_resident(pool.district))
-    client.post(ballot_url(pool), {"choice": [str(items[0].pk)], "action": "confirm"})
-    session = client.session
-    session[RECEIPT_SESSION_KEY] = {"pool": pool.pk, "code": "FORGEDFORGEDFORG"}
-    session.save()
-    assert b"FORG" not in client.get(f"/vote/{pool.pk}/receipt/").content
+    before = Session.objects.values_list("session_data", flat=True).get()
+    response = client.post(ballot_url(pool), {"choice": [str(items[0].pk)], "action": "confirm"})
+    assert response.status_code == 302
+    assert Session.objects.values_list("session_data", flat=True).get() == before
 
 
 # Staff: paper ballots --------------------------------------------------------------------

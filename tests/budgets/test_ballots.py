@@ -435,3 +435,11 @@ def test_reminder_recipients_and_round_once(approval, django_capture_on_commit_c
     assert sorted(message.to[0] for message in mail.outbox) == sorted(
         user.email for user in [*authors, waiting]
     )
+
+
+def test_the_cast_reads_the_census_record_in_the_models_field_order():
+    from budgets.services.voting import _RECORD_FIELDS
+    from districts.models import CensusRecord
+
+    order = [f.attname for f in CensusRecord._meta.concrete_fields]
+    assert [name for name in order if name in _RECORD_FIELDS] == _RECORD_FIELDS

@@ -13,14 +13,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from budgets.models import Ballot, BallotFreeze, BallotLine, PaperBallot, PaperEntry
 from budgets.services import ballot_cast, paper_entry_record
-from budgets.views import RECEIPT_SESSION_KEY
+from budgets.views import RECEIPT_COOKIE
 from districts.models import Assembly, CensusRecord, StaffMembership
 from districts.services import national_id_hmac
 from proposals.models import Status
@@ -332,15 +332,17 @@ def test_the_receipt_is_shown_once_and_emailed(client, django_capture_on_commit_
         assert not shows(client.get(receipt_url(pool)).content, receipt)
 
 
-def test_a_receipt_kept_for_another_pool_is_not_shown_here(client):
+def test_a_receipt_kept_for_another_pool_or_voter_is_not_shown_here(client):
     pool, items = make_voting_pool()
     client.force_login(make_resident(pool.district))
     client.post(ballot_url(pool), ballot_data(pool, items, {0: 1}, "confirm"))
     receipt = Ballot.objects.get(pool=pool).receipt
-    session = client.session
-    session[RECEIPT_SESSION_KEY] = {"pool": pool.pk + 1000, "code": receipt}
-    session.save()
-    assert not shows(client.get(receipt_url(pool)).content, receipt)
+    voter = Ballot.objects.get(pool=pool).census_record.claimed_by
+    for user_pk, pool_pk in ((voter.pk, pool.pk + 1000), (voter.pk + 1000, pool.pk)):
+        client.cookies[RECEIPT_COOKIE] = signing.get_cookie_signer(
+            salt=f"{RECEIPT_COOKIE}civic.receipt:{user_pk}:{pool_pk}"
+        ).sign(receipt)
+        assert not shows(client.get(receipt_url(pool)).content, receipt)
 
 
 def test_the_receipt_page_without_a_ballot_leads_to_the_ballot(client):
