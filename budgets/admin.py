@@ -8,11 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from budgets import selectors, services
 from budgets.models import (
     LOCKED_POOL_FIELDS,
+    AuditEvent,
     BallotFreeze,
     BudgetLine,
     Cycle,
     DistrictBudget,
     Pool,
+    Report,
 )
 
 
@@ -148,3 +150,48 @@ class BallotFreezeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Reports and the audit log change only through their services (the council's
+    decisions, the renderer); the admin reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(_ReadOnlyAdmin):
+    list_display = ["pool", "version", "state", "rendered_at", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    list_select_related = ["pool__district", "pool__cycle", "decided_by"]
+    readonly_fields = [
+        "pool",
+        "tally",
+        "version",
+        "state",
+        "reason",
+        "requested_by",
+        "created_at",
+        "rendered_at",
+        "decided_by",
+        "decided_at",
+        "comment",
+        "error",
+    ]
+    fields = readonly_fields
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(_ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "pool", "report", "note"]
+    list_filter = ["action"]
+    list_select_related = ["actor", "pool__district", "pool__cycle", "report"]
+    readonly_fields = ["at", "actor", "action", "pool", "tally", "report", "note"]
+    fields = readonly_fields

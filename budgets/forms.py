@@ -101,3 +101,28 @@ class WhatIfForm(forms.Form):
             "tie_break": self.cleaned_data["tie_break"],
             "min_votes": self.cleaned_data["min_votes"],
         }
+
+
+class ReportReturnForm(forms.Form):
+    """The council sends a report back with what needs to change."""
+
+    comment = forms.CharField(
+        label=_("What needs to change"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The district's staff see this comment; it is kept in the audit log."),
+    )
+
+
+class RetallyForm(forms.Form):
+    """A city admin has the ballots counted again after an approved report."""
+
+    reason = forms.CharField(
+        label=_("Reason for counting again"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Published with the new version of the report. The approved version stays "
+            "public until the council approves the new one."
+        ),
+    )

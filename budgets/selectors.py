@@ -5,7 +5,15 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from budgets.models import Ballot, BallotFreeze, Cycle, DistrictBudget, PaperBallot, Pool
+from budgets.models import (
+    Ballot,
+    BallotFreeze,
+    Cycle,
+    DistrictBudget,
+    PaperBallot,
+    Pool,
+    Report,
+)
 from budgets.phases import Phase
 from districts.models import CensusRecord
 
@@ -156,3 +164,38 @@ def pool_tallies(*, pool: Pool) -> dict:
         "freeze": BallotFreeze.objects.filter(pool=pool).first(),
         "counting": any(t.state in ("queued", "running") for t in tallies),
     }
+
+
+def published_report(*, pool: Pool) -> Report | None:
+    """The pool's latest approved report: what the public results show. None: unpublished."""
+    return (
+        Report.objects.filter(pool=pool, state=Report.State.APPROVED)
+        .select_related("tally")
+        .order_by("-version")
+        .first()
+    )
+
+
+def approved_reports(*, pool: Pool) -> list[Report]:
+    """Every approved version, newest first (older ones are shown as superseded)."""
+    return list(
+        Report.objects.filter(pool=pool, state=Report.State.APPROVED)
+        .select_related("decided_by")
+        .prefetch_related("files")
+        .order_by("-version")
+    )
+
+
+def latest_report(*, pool: Pool) -> Report | None:
+    """The newest version in any state (staff and council see drafts)."""
+    return Report.objects.filter(pool=pool).select_related("tally").order_by("-version").first()
+
+
+def reports_awaiting_approval():
+    """The council's queue: rendered reports waiting for a decision, oldest first."""
+    return (
+        Report.objects.filter(state=Report.State.PENDING)
+        .select_related("pool__district", "pool__cycle", "tally")
+        .prefetch_related("files")
+        .order_by("rendered_at", "id")
+    )

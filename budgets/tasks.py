@@ -130,3 +130,51 @@ def tally_pool(*, tally_id: int) -> None:
         tallies.tally_run(tally=tally)
     except SoftTimeLimitExceeded:
         tallies.tally_fail(tally=tally, error="time limit exceeded")
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def render_report(*, report_id: int) -> None:
+    """Render a report version's PDFs; a duplicate finds it rendered and stops."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from budgets.models import Report
+    from budgets.services import reports
+
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        return
+    try:
+        reports.report_render(report=report)
+    except SoftTimeLimitExceeded:
+        reports.report_fail(report=report, error="time limit exceeded")
+    except OperationalError:
+        raise
+    except Exception as error:
+        reports.report_fail(report=report, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=300,
+    time_limit=360,
+)
+def render_cycle_summary(*, cycle_id: int) -> None:
+    """Render the council's summary of a cycle again (after an approval)."""
+    from budgets.models import Cycle
+    from budgets.services import reports
+
+    cycle = Cycle.objects.filter(pk=cycle_id).first()
+    if cycle is not None:
+        reports.cycle_summary_render(cycle=cycle)

@@ -1,4 +1,4 @@
-"""The budgets app's models: cycles, budgets and pools; ballots and their freeze."""
+"""The budgets app's models: cycles, budgets and pools; ballots, tallies and reports."""
 
 from budgets.models.pools import (
     LOCKED_POOL_FIELDS,
@@ -12,6 +12,7 @@ from budgets.models.pools import (
     TallyRule,
     TieBreak,
 )
+from budgets.models.reports import AuditEvent, CycleSummary, Report, ReportFile
 from budgets.models.tallies import Tally
 from budgets.models.voting import (
     AgeBand,
@@ -27,6 +28,7 @@ from budgets.models.voting import (
 __all__ = [
     "LOCKED_POOL_FIELDS",
     "Add1Stop",
+    "AuditEvent",
     "AgeBand",
     "Ballot",
     "BallotFreeze",
@@ -36,10 +38,13 @@ __all__ = [
     "Channel",
     "Currency",
     "Cycle",
+    "CycleSummary",
     "DistrictBudget",
     "PaperBallot",
     "PaperEntry",
     "Pool",
+    "Report",
+    "ReportFile",
     "Tally",
     "TallyRule",
     "TieBreak",

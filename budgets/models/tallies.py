@@ -30,6 +30,9 @@ class Tally(models.Model):
     options = models.JSONField(_("options"), default=dict)
     options_key = models.CharField(_("options (canonical)"), max_length=200, editable=False)
     official = models.BooleanField(_("official"), default=False)
+    run = models.PositiveSmallIntegerField(
+        _("run"), default=1, help_text=_("Above 1: counted again after an approved report.")
+    )
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -53,7 +56,7 @@ class Tally(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pool", "digest", "rule", "options_key"], name="tally_unique_run"
+                fields=["pool", "digest", "rule", "options_key", "run"], name="tally_unique_run"
             ),
             models.CheckConstraint(
                 condition=~Q(state="done") | Q(result__isnull=False), name="tally_done_has_result"

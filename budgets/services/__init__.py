@@ -10,6 +10,15 @@ from budgets.services.pools import (
     pool_set_phase_dates,
     pool_update,
 )
+from budgets.services.reports import (
+    report_approve,
+    report_fail,
+    report_render,
+    report_render_again,
+    report_request,
+    report_return,
+    retally_request,
+)
 from budgets.services.tallies import pool_tally_options, tally_fail, tally_request, tally_run
 from budgets.services.voting import (
     age_band,
@@ -40,6 +49,13 @@ __all__ = [
     "pool_tally_options",
     "pool_update",
     "receipt_new",
+    "report_approve",
+    "report_fail",
+    "report_render",
+    "report_render_again",
+    "report_request",
+    "report_return",
+    "retally_request",
     "tally_fail",
     "tally_request",
     "tally_run",

@@ -58,6 +58,7 @@ def tally_request(
         digest=freeze.digest,
         rule=rule,
         options_key=_options_key(options),
+        run=1,
         defaults={"options": options, "official": official, "requested_by": requested_by},
     )
     if not created and tally.state == State.FAILED:
@@ -80,7 +81,7 @@ def tally_run(*, tally: Tally) -> Tally:
     proposals' selected / not selected status, are written together in one transaction.
     A second worker that finishes later finds the result stored and changes nothing.
     """
-    from proposals.services import pool_outcome_apply
+    from budgets.services import reports
 
     with transaction.atomic():
         tally = Tally.objects.select_for_update().get(pk=tally.pk)
@@ -111,7 +112,9 @@ def tally_run(*, tally: Tally) -> Tally:
         tally.finished_at = timezone.now()
         tally.save(update_fields=["result", "state", "progress", "finished_at"])
         if tally.official:
-            pool_outcome_apply(pool=tally.pool, selected_ids=_proposal_ids(tally, result.selected))
+            # Nothing is published here: the council's approval of the report does that.
+            reports.audit(action=reports.Action.TALLY_FINISHED, pool=tally.pool, tally=tally)
+            reports.report_request(tally=tally, reason=reports.retally_reason(tally))
     return tally
 
 

@@ -29,3 +29,25 @@ def make_voting_pool(
     ]
     pool.refresh_from_db()
     return pool, proposals
+
+
+def make_counted_pool(*, rule: str = "greedy", voters: int = 5, **pool_fields):
+    """A pool whose voting closed and whose official tally finished (its report requested,
+    not yet rendered). Returns (pool, proposals, tally, report)."""
+    from datetime import timedelta
+
+    from budgets.models import Report, Tally
+    from budgets.services import ballot_cast, ballots_freeze, tally_run
+    from tests.factories import make_resident
+
+    pool, items = make_voting_pool(tally_rule=rule, **pool_fields)
+    for n in range(voters):
+        chosen = {items[n % len(items)].pk: 1, items[(n + 1) % len(items)].pk: 1}
+        ballot_cast(pool=pool, voter=make_resident(pool.district), choices=chosen)
+    Pool.objects.filter(pk=pool.pk).update(
+        voting_ends=pool.dates.voting_starts + timedelta(seconds=1)
+    )
+    pool.refresh_from_db()
+    ballots_freeze(pool=pool)
+    tally = tally_run(tally=Tally.objects.get(pool=pool, official=True))
+    return pool, items, tally, Report.objects.get(tally=tally)

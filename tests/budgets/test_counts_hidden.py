@@ -81,6 +81,9 @@ def _urls(pool, items) -> list[str]:
         "comment_id": Comment.objects.first().pk,
         "image_id": 0,
         "paper_id": 0,
+        "report_id": 0,
+        "language": "en",
+        "year": pool.cycle.year,
     }
     urls = []
 
@@ -93,7 +96,7 @@ def _urls(pool, items) -> list[str]:
             elif isinstance(pattern, URLPattern) and pattern.name not in SKIPPED_NAMES:
                 path = prefix + str(pattern.pattern)
                 for name, value in kwargs.items():
-                    for converter in ("slug", "int"):
+                    for converter in ("slug", "int", "str"):
                         path = path.replace(f"<{converter}:{name}>", str(value))
                 assert "<" not in path, f"no value for {path}"
                 urls.append("/" + path)

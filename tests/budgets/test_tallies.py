@@ -9,11 +9,11 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from budgets import tally as engine
-from budgets.models import BallotFreeze, Pool, Tally
-from budgets.services import tally_request, tally_run
+from budgets.models import BallotFreeze, Pool, Report, Tally
+from budgets.services import report_approve, report_render, tally_request, tally_run
 from budgets.services.imports import pool_import_pabulib
 from proposals.models import Proposal, Review, Status
-from tests.factories import DistrictFactory
+from tests.factories import DistrictFactory, make_council
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,13 @@ def test_official_tally_selects_what_the_engine_and_the_city_selected():
         if project.extra.get("selected") == "1"
     }
     assert set(tally.selected) == expected == official
+    # Counted is not published: the proposals wait for the council's approval.
+    assert not Proposal.objects.filter(pool=pool, status=Status.SELECTED).exists()
+    report = Report.objects.get(pool=pool, tally=tally)
+    assert report.version == 1 and report.state == Report.State.RENDERING
+    report = report_render(report=report)  # the real PDFs, in every language
+    assert report.state == Report.State.PENDING and report.files.count() == 3
+    report_approve(report=report, user=make_council())
     selected = set(
         Proposal.objects.filter(pool=pool, status=Status.SELECTED).values_list(
             "external_id", flat=True
