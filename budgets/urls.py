@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from budgets import views
+from budgets import report_views, views
 
 app_name = "budgets"
 
@@ -32,4 +32,23 @@ urlpatterns = [
         views.staff_paper_resolve,
         name="staff_paper_resolve",
     ),
+    path(
+        "staff/<slug:slug>/pools/<int:pool_id>/report/",
+        report_views.staff_pool_report,
+        name="staff_pool_report",
+    ),
+    path(
+        "reports/<int:report_id>/<str:language>.pdf",
+        report_views.report_file,
+        name="report_file",
+    ),
+    path(
+        "reports/summary/<int:year>/<str:language>.pdf",
+        report_views.cycle_summary_file,
+        name="cycle_summary_file",
+    ),
+    path("council/reports/", report_views.council_reports, name="council_reports"),
+    path("council/reports/<int:report_id>/", report_views.council_report, name="council_report"),
+    path("council/audit/", report_views.audit_log, name="audit_log"),
+    path("", include("budgets.results_urls")),
 ]

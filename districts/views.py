@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from budgets import selectors as budget_selectors
+from budgets.open_data import published_by_pool
 from civic.http import HtmxHttpRequest
 from civic.i18n import collation_key
 from districts import selectors, services
@@ -54,6 +55,8 @@ def district_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "budget": budgets.get(pool.cycle.year) if pool else next(iter(budgets.values()), None),
         "timeline": pool.timeline() if pool else [],
         "past_pools": pools[1:],
+        # Pools whose results the council has approved (one query).
+        "published": set(published_by_pool([p.pk for p in pools])),
     }
     return render(request, "districts/district_detail.html", context)
 
