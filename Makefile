@@ -69,6 +69,14 @@ vendor:
 	cp /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/leaflet.markercluster.js /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/leaflet.markercluster.js.map static/vendor/leaflet.markercluster/
 	cp /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/MarkerCluster.css /tmp/civic-vendor/leaflet.markercluster-1.5.3/dist/MarkerCluster.Default.css static/vendor/leaflet.markercluster/
 	cp /tmp/civic-vendor/leaflet.markercluster-1.5.3/MIT-LICENCE.txt static/vendor/leaflet.markercluster/LICENSE
+	cd /tmp/civic-vendor && npm pack --silent @expo-google-fonts/noto-sans@0.4.2 @expo-google-fonts/noto-sans-mono@0.4.2 @expo-google-fonts/noto-sans-symbols-2@0.4.1 && for f in expo-google-fonts-noto-sans-0.4.2.tgz expo-google-fonts-noto-sans-mono-0.4.2.tgz expo-google-fonts-noto-sans-symbols-2-0.4.1.tgz; do tar xzf $$f && mv package $${f%.tgz}; done
+	mkdir -p static/fonts
+	cp /tmp/civic-vendor/expo-google-fonts-noto-sans-0.4.2/400Regular/NotoSans_400Regular.ttf static/fonts/NotoSans-Regular.ttf
+	cp /tmp/civic-vendor/expo-google-fonts-noto-sans-0.4.2/700Bold/NotoSans_700Bold.ttf static/fonts/NotoSans-Bold.ttf
+	cp /tmp/civic-vendor/expo-google-fonts-noto-sans-mono-0.4.2/400Regular/NotoSansMono_400Regular.ttf static/fonts/NotoSansMono-Regular.ttf
+	cp /tmp/civic-vendor/expo-google-fonts-noto-sans-0.4.2/LICENSE_FONT static/fonts/OFL.txt
+	cp /tmp/civic-vendor/expo-google-fonts-noto-sans-symbols-2-0.4.1/400Regular/NotoSansSymbols2_400Regular.ttf static/fonts/NotoSansSymbols2-Regular.ttf
+	cp /tmp/civic-vendor/expo-google-fonts-noto-sans-symbols-2-0.4.1/LICENSE_FONT static/fonts/OFL-NotoSansSymbols2.txt
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # well above any phone camera, far below a decompression bomb
@@ -49,6 +49,9 @@ def process_upload(upload: UploadedFile) -> Processed:
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise ValidationError(_("An image may be at most 5 MB."), code="too_large")
+    # Importing WeasyPrint (the PDF reports) turns this Pillow-wide switch on, after which
+    # truncated files would load padded with grey: they must still be refused here.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(io.BytesIO(data)) as probe:
             fmt = probe.format

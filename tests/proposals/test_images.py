@@ -190,6 +190,13 @@ def test_process_upload_refuses_truncated_file(fmt, extension):
     assert_refused(data[: len(data) // 2], f"cut.{extension}", code="invalid")
 
 
+def test_truncated_files_are_refused_even_after_weasyprint_was_imported():
+    import weasyprint.images  # noqa: F401  (sets Pillow's LOAD_TRUNCATED_IMAGES)
+
+    data = noisy("JPEG")
+    assert_refused(data[: len(data) // 2], "cut.jpg", code="invalid")
+
+
 def test_process_upload_refuses_garbage_after_a_valid_header():
     data = picture("PNG")[:33] + b"\xde\xad\xbe\xef" * 64
 
