@@ -97,8 +97,24 @@ def test_demo_proposals_in_every_status_of_the_phases(sofia):
         elif pool.phase == Phase.REVIEW:
             assert {Status.UNDER_REVIEW, Status.CHANGES_REQUESTED, Status.FEASIBLE} <= in_pool
             assert Status.ON_BALLOT not in in_pool
-        elif pool.phase in (Phase.VOTING, Phase.RESULTS):
+        elif pool.phase == Phase.VOTING:
             assert Status.ON_BALLOT in in_pool and Status.DRAFT not in in_pool
+        elif pool.phase == Phase.RESULTS:
+            # Counted; selected / not selected once the council approved the report.
+            outcome = {Status.ON_BALLOT, Status.SELECTED, Status.NOT_SELECTED}
+            assert in_pool & outcome and Status.DRAFT not in in_pool
+
+
+def test_demo_results_one_published_the_others_awaiting_the_council(sofia):
+    from budgets.models import Report
+
+    results = [p for p in Pool.objects.select_related("cycle") if p.phase == Phase.RESULTS]
+    states = sorted(Report.objects.filter(pool__in=results).values_list("state", flat=True))
+    assert states.count(Report.State.APPROVED) == 1
+    assert states.count(Report.State.PENDING) == len(results) - 1 >= 1
+    approved = Report.objects.get(state=Report.State.APPROVED)
+    assert approved.files.count() == 3
+    assert approved.pool.proposals.filter(status=Status.SELECTED).exists()
 
 
 def test_demo_ballots_cost_more_than_the_pool(sofia):

@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from budgets import services as budget_services
 from budgets.models import BallotMethod, BudgetLine, Cycle, Pool, TallyRule
+from budgets.phases import Phase
 from districts import services
 from districts.demo.cities import CITIES, DemoCity
 from districts.demo.proposals import seed_pool_proposals
+from districts.demo.results import seed_results
 from districts.models import Assembly, CensusRecord, District, Neighbourhood, StaffMembership
 
 User = get_user_model()
@@ -144,6 +146,7 @@ class Command(BaseCommand):
             self._residents(district, number, password)
             self._proposals(data, district, cycle, staff, number)
             self._assemblies(data, district, today)
+        self._results(cycle, [demo.slug for demo in data.districts])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo city {data.name}: {len(data.districts)} districts, cycle {cycle.year}. "
@@ -156,6 +159,18 @@ class Command(BaseCommand):
             f"national id {demo_national_id(1, spare)}, born {demo_birth_year(1, spare)} "
             f"({data.districts[0].slug})."
         )
+
+    def _results(self, cycle: Cycle, slugs: list[str]) -> None:
+        """Count the pools whose voting has ended; the first one's report is approved, the
+        others wait for the council."""
+        council = User.objects.get(email="council@civic.test")
+        pools = {
+            pool.district.slug: pool
+            for pool in Pool.objects.filter(cycle=cycle).select_related("cycle", "district")
+        }
+        closed = [pools[slug] for slug in slugs if pools[slug].phase == Phase.RESULTS]
+        for number, pool in enumerate(closed):
+            seed_results(pool, council=council, approve=number == 0, seed=pool.district.slug)
 
     def _cycle(self, data: DemoCity, today) -> Cycle:
         title_en, title_bg, title_tr = data.cycle_titles
