@@ -54,6 +54,7 @@ test: $(VENV)/.test messages lint check
 bench: $(VENV)/.test
 	$(PY) bench/tally.py
 	$(PY) bench/ballots.py
+	$(PY) bench/report.py
 
 ## Refresh the vendored front-end files from the npm registry (pinned versions).
 vendor:

@@ -71,14 +71,16 @@ def render_pool_report(
 ) -> bytes:
     """The results report of a finished tally of the pool, in `language`, as PDF bytes.
 
-    `report` is the version being rendered (None: a draft). Anything but an approved
-    version carries a DRAFT watermark. Reads only.
+    `report` is the version being rendered and stored; None renders an ad-hoc draft, which
+    carries a DRAFT watermark. Reads only.
     """
     _check_language(language)
     with translation.override(language):
         results = pool_results(pool=pool, tally=tally, report=report)
         version = report.version if report is not None else None
-        draft = report is None or report.state != Report.State.APPROVED
+        # Only an ad-hoc render is a draft: stored versions are rendered before the council
+        # decides and never change after, so their approval is shown by the site, not the file.
+        draft = report is None
         generated_at = timezone.localtime(_now())
         generated = formats.date_format(generated_at, "DATETIME_FORMAT")
         district, cycle = pool.district, pool.cycle
