@@ -4,7 +4,8 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=civic.settings.production \
-    UV_SYSTEM_PYTHON=1
+    UV_SYSTEM_PYTHON=1 \
+    NUMBA_CACHE_DIR=/app/.numba-cache
 
 # WeasyPrint needs Pango; PDFs embed the fonts shipped with the app, Noto covers the rest.
 RUN apt-get update \
@@ -21,8 +22,10 @@ COPY . .
 RUN pybabel compile --domain=django --directory=locale \
  && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=build CIVIC_CENSUS_HMAC_KEY=build \
     python manage.py collectstatic --no-input \
+ && python -c "from budgets.tally.fast import warm_up; warm_up()" \
  && useradd --system --uid 10001 --home /app civic \
- && mkdir -p /app/media && chown civic /app/media
+ && mkdir -p /app/media && chown civic /app/media \
+ && chown -R civic /app/.numba-cache
 
 USER civic
 EXPOSE 8000

@@ -6,8 +6,8 @@ explicit error bound; whenever two projects are too close to call (a real tie in
 project's affordability is in doubt, they are recomputed exactly with fractions. The float
 arithmetic therefore never decides an order that exact arithmetic would decide differently.
 
-A run can also report how far the per-voter budget may grow before any comparison of the run
-can change (`Run.jump`), which is what lets Add1 skip ahead instead of stepping by one unit.
+This is the reference engine: Add1's loop runs in the compiled scan (`fast`), which hands over
+only the steps its floats cannot settle, and the final run of every rule is made here.
 """
 
 from __future__ import annotations
@@ -53,7 +53,6 @@ class Run:
     prices: list[Fraction | None] = field(default_factory=list)  # exact, when it was needed
     dropped: dict[int, int] = field(default_factory=dict)  # project -> round found unaffordable
     money_left: np.ndarray | None = None  # per project: its supporters' money at the end
-    jump: float = inf  # the run's comparisons all keep their outcome up to voter_budget + jump
 
 
 class _ExactMoney:
@@ -109,7 +108,6 @@ class _Classes:
         self.mass = inst.weighted.sum(axis=0, keepdims=True)  # (classes, projects)
         self.size = np.array([inst.profile.counts.sum()], dtype=np.float64)
         self.money = np.array([float(voter_budget)])  # before clamping at zero
-        self.slope = np.ones(1)  # d money / d voter_budget, for Run.jump
         self.error = 4 * EPS * float(voter_budget)  # bound on |float money - exact money|
         self.exact = _ExactMoney(voter_budget, 1) if exact else None
 
@@ -130,7 +128,7 @@ class _Classes:
         assert self.exact is not None
         return self.exact.price(self.mass[:, project], self.inst.profile.costs[project])
 
-    def pay(self, winner: int, price: float, exact: Fraction | None, slope: float) -> None:
+    def pay(self, winner: int, price: float, exact: Fraction | None) -> None:
         """The winner's supporters pay the price (all they have if they have less)."""
         inst = self.inst
         column = self.mass[:, winner]
@@ -148,19 +146,17 @@ class _Classes:
             self.mass = np.vstack([self.mass, new_mass])
             self.size = np.concatenate([self.size, new_mass[:, winner]])
             self.money = np.concatenate([self.money, self.money[parents]])
-            self.slope = np.concatenate([self.slope, self.slope[parents]])
             if self.exact is not None:
                 self.exact.split(parents)
         paying = self.mass[:, winner] > 0
         self.money[paying] -= price
-        self.slope[paying] -= slope
         if self.exact is not None:
             assert exact is not None
             self.exact.pay(paying, exact)
 
 
-def run(inst: Instance, voter_budget: Fraction, *, jump: bool = False, exact: bool = False) -> Run:
-    """One MES run; `jump` also computes Run.jump, `exact` prices every winner exactly."""
+def run(inst: Instance, voter_budget: Fraction, *, exact: bool = False) -> Run:
+    """One MES run; `exact` prices every winner exactly."""
     result = Run(voter_budget)
     classes = _Classes(inst, voter_budget, exact)
     alive = inst.active.copy()  # not selected yet
@@ -173,7 +169,6 @@ def run(inst: Instance, voter_budget: Fraction, *, jump: bool = False, exact: bo
     stale = np.ones(size, dtype=bool)
     for round_no in range(1, size + 2):
         money = np.maximum(classes.money, 0.0)
-        slope = np.where(classes.money >= 0, classes.slope, 0.0)
         open_ = np.flatnonzero(alive & ~dead)
         todo = open_[stale[open_]]
         if todo.size:
@@ -194,11 +189,7 @@ def run(inst: Instance, voter_budget: Fraction, *, jump: bool = False, exact: bo
             round_no,
             dead,
         )
-        if jump:
-            result.jump = min(result.jump, _unclamp_jump(classes))
         if winner is None:
-            if jump:
-                result.jump = min(result.jump, _final_jump(inst, classes, money, slope, alive))
             break
         if exact_price is None and (classes.exact is not None or paid_error > 1e-9 * paid):
             # A loose bound would spread to every later price: settle this one exactly.
@@ -206,36 +197,11 @@ def run(inst: Instance, voter_budget: Fraction, *, jump: bool = False, exact: bo
             exact_price = classes.exact_price(winner)
         if exact_price is not None:
             paid, paid_error = float(exact_price), EPS * float(exact_price)
-        column = classes.mass[:, winner]
-        supporters = column > 0
-        # The richest supporters always pay the full price, whatever rounding says.
-        poor = supporters & (money < paid) & (money < money[supporters].max())
-        rich_mass = column[supporters & ~poor].sum()
-        paid_slope = -(column[poor] * slope[poor]).sum() / rich_mass
-        if jump:
-            result.jump = min(
-                result.jump,
-                _winner_jump(money, slope, poor, paid, paid_slope),
-            )
-            others = alive.copy()
-            others[winner] = False
-            result.jump = _loser_jump(
-                inst,
-                classes,
-                money,
-                slope,
-                np.flatnonzero(others),
-                winner,
-                paid,
-                paid_slope,
-                paid_error,
-                result.jump,
-            )
         result.winners.append(winner)
         result.prices.append(exact_price)
         alive[winner] = False
         stale = inst.touches[winner]
-        classes.pay(winner, paid, exact_price, paid_slope)
+        classes.pay(winner, paid, exact_price)
         classes.error += paid_error + 4 * EPS * float(voter_budget)
     result.money_left = np.maximum(classes.money, 0.0) @ classes.mass
     return result
@@ -314,82 +280,3 @@ def _all_rich_price(inst, classes, money, project):
     if poorest - classes.error > float(price) * (1 + 4 * EPS):
         return price
     return None
-
-
-def _unclamp_jump(classes) -> float:
-    """Budget growth after which a class with no money left gets some back."""
-    broke = classes.money < 0
-    return float((-classes.money[broke] / classes.slope[broke]).min()) if broke.any() else inf
-
-
-def _winner_jump(money, slope, poor, price, price_slope) -> float:
-    """Budget growth after which one of the winner's poor supporter classes becomes rich."""
-    gap = slope[poor] - price_slope
-    cross = (price - money[poor])[gap > 0] / gap[gap > 0]
-    return float(cross.min()) if cross.size else inf
-
-
-def _loser_jump(
-    inst, classes, money, slope, others, winner, price, price_slope, price_error, bound
-) -> float:
-    """Budget growth (capped at bound) after which some other project might beat the winner.
-
-    Project q beats the winner when its supporters could raise its cost at the winner's price
-    scaled to q's cost: g(x) = sum(mass * min(money(x), price_q(x))) >= cost_q. Within the
-    stretch where every money and price is affine, g is concave, so its tangent bounds it; and
-    g is at most both the supporters' whole money and supporters times price_q, which rules out
-    most projects without looking at their classes.
-    """
-    if others.size == 0:
-        return bound
-    cost = inst.cost[others]
-    scale = cost / inst.cost[winner]
-    target, target_slope = price * scale, price_slope * scale
-    mass = classes.mass[:, others]
-    slack = (
-        cost
-        - inst.votes[others] * (classes.error + price_error * scale)
-        - 4 * EPS * len(money) * 2 * cost
-    )
-    whole, whole_rate = money @ mass, slope @ mass
-    # target_slope <= 0: supporters x price_q never grows, so it keeps g below cost for good.
-    capped = inst.votes[others] * target < slack
-    by_money = np.where(
-        whole_rate > 0, (slack - whole) / np.where(whole_rate > 0, whole_rate, 1), inf
-    )
-    look = ~capped & (by_money < bound)
-    if not look.any():
-        return bound
-    others, cost, scale, mass = others[look], cost[look], scale[look], mass[:, look]
-    target, target_slope = target[look], target_slope[look]
-    below = money[:, None] < target
-    g = (mass * np.minimum(money[:, None], target)).sum(axis=0)
-    rate = (mass * np.where(below, slope[:, None], target_slope)).sum(axis=0)
-    error = mass.sum(axis=0) * (classes.error + price_error * scale) + 4 * EPS * len(money) * (
-        cost + g
-    )
-    gap = cost - g - error
-    steps = np.where(rate > 0, gap / np.where(rate > 0, rate, 1.0), inf)
-    near = gap <= 0
-    if near.any():
-        # Exactly, g(0) <= cost_q here (else q would have won), with equality only for a tie
-        # that q loses on the tie-break. A concave g that does not rise never exceeds it again;
-        # an exact twin of the winner (same cost, same supporters) loses every tie to it.
-        twin = (cost == inst.cost[winner]) & (mass == classes.mass[:, [winner]]).all(axis=0)
-        steps[near] = np.where((rate[near] <= 0) | twin[near], inf, 0.0)
-    return min(bound, float(steps.min()))
-
-
-def _final_jump(inst, classes, money, slope, alive) -> float:
-    """Budget growth after which a project left unselected might become affordable."""
-    others = np.flatnonzero(alive)
-    if others.size == 0:
-        return inf
-    mass = classes.mass[:, others]
-    cost = inst.cost[others]
-    total = money @ mass
-    rate = slope @ mass
-    error = mass.sum(axis=0) * classes.error + 4 * EPS * len(money) * (cost + total)
-    gap = cost - total - error
-    steps = np.where(rate > 0, np.maximum(gap, 0.0) / np.where(rate > 0, rate, 1.0), inf)
-    return float(steps.min())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fractions import Fraction
-from math import ceil, inf
 
 from . import equal_shares as mes_engine
 from .greedy import greedy_select
@@ -20,9 +19,6 @@ from .result import (
     ProjectResult,
     TallyResult,
 )
-
-# Run.jump is a float bound; shrinking it a little keeps it a bound despite rounding.
-JUMP_SAFETY = 1e-6
 
 
 def greedy(profile: Profile, options: Options | None = None) -> TallyResult:
@@ -98,34 +94,32 @@ def _add1(
 ) -> tuple[mes_engine.Run | None, int | None]:
     """The MES run pabutools' +1-per-voter loop ends with, and its number of increments.
 
-    The outcome only changes where some comparison inside the run changes, so each run says how
-    far the budget can surely grow before that (Run.jump) and the loop skips every step between.
+    The compiled scan (`fast`) finds the first step that stops the loop; a step its floats
+    cannot settle is run exactly here (`settle`). The final run is exact.
     """
+    from . import fast  # numba: imported only when an Add1 rule runs
+
     start = Fraction(profile.budget, max(profile.num_voters, 1))
     unit = profile.unit
     # exhaustion_by_budget_increase stops once the total budget passes budget * (voters + 1).
     last = profile.budget // unit if options.add1_stop == "overspend" else None
-    previous: int | None = None
-    step = 0
-    while True:
-        run = mes_engine.run(inst, start + step * unit, jump=True)
+    exhaustive = options.add1_stop == "exhaustive"
+
+    def settle(step: int) -> int | None:
+        """A step the compiled scan could not settle, run exactly: does it stop the loop?"""
+        run = mes_engine.run(inst, start + step * unit)
         chosen = inst.free + run.winners
         spent = sum(profile.costs[p] for p in chosen)
         if spent > profile.budget:
-            break
-        previous = step
-        if options.add1_stop == "exhaustive" and _exhaustive(profile, inst, chosen, spent):
-            break
-        if run.jump == inf:
-            if options.add1_stop == "exhaustive":
-                raise RuntimeError("MES outcome can no longer change but is not exhaustive")
-            previous = last
-            break
-        step += max(1, ceil((run.jump * (1 - JUMP_SAFETY) - JUMP_SAFETY) / unit))
-        if last is not None and step > last:
-            previous = last
-            break
-    if previous is None:
+            return fast.OVER
+        if exhaustive and _exhaustive(profile, inst, chosen, spent):
+            return fast.EXHAUSTIVE
+        return None
+
+    data = fast.arrays(profile, inst.active, inst.ranks)
+    code, step = fast.first_stop(data, start, unit, profile.budget, last, exhaustive, settle)
+    previous = step - 1 if code == fast.OVER else step
+    if previous < 0:
         return None, None
     return mes_engine.run(inst, start + previous * unit, exact=True), previous
 

@@ -14,27 +14,11 @@ LIVE = [
     "Poland_Czestochowa_2020_Grabowka.pb",
     "Switzerland_Zurich_D10.pb",
 ]
-# Pairs our engine itself needs more than a few seconds for (Add1 on large budgets per voter).
-SLOW_HERE = {
-    ("France_Toulouse_2022.pb", "mes-add1"),
-    ("France_Toulouse_2022.pb", "mes-add1-greedy"),
-    ("Hungary_Budapest_2023_VIII_Jozsefvaros.pb", "mes-add1"),
-    ("Hungary_Budapest_2023_VIII_Jozsefvaros.pb", "mes-add1-greedy"),
-    ("Poland_Warszawa_2023_Mokotow.pb", "mes-add1"),
-    ("Poland_Warszawa_2023_Mokotow.pb", "mes-add1-greedy"),
-    ("Netherlands_Amsterdam_252.pb", "mes-add1"),
-    ("Netherlands_Amsterdam_252.pb", "mes-add1-greedy"),
-    ("Hungary_Budapest_2024.pb", "mes-add1"),
-    ("Hungary_Budapest_2024.pb", "mes-add1-greedy"),
-}
-
-
 def _recorded():
     for name in SHARED_FILES:
         for rule in RULES:
             if rule in expected().get(name, {}):
-                marks = [pytest.mark.slow] if (name, rule) in SLOW_HERE else []
-                yield pytest.param(name, rule, marks=marks, id=f"{name[:-3]}-{rule}")
+                yield pytest.param(name, rule, id=f"{name[:-3]}-{rule}")
 
 
 @pytest.mark.parametrize(("name", "rule"), list(_recorded()))
