@@ -520,6 +520,7 @@ def _reprice(inst, work, j, voter_budget):
         margin = p * (1.0 + 1e-9)
         poor_money = 0.0
         poor_mass = 0.0
+        poor_slack = 0.0
         count = 0.0
         unsure = 0.0  # weight of the supporters not surely richer than every price near p
         least = np.inf  # least money less slack of the others
@@ -532,6 +533,7 @@ def _reprice(inst, work, j, voter_budget):
             is_poor = np.float64(m < p)
             poor_money += w * is_poor * m
             poor_mass += w * is_poor
+            poor_slack += w * is_poor * e
             count += is_poor
             unsure += w * np.float64(m - e <= margin)
             least = np.fmin(least, m - e + FAR * is_poor)
@@ -559,6 +561,10 @@ def _reprice(inst, work, j, voter_budget):
     if richer < 0.5:
         return -1
     delta = (total_slack + rounding) / richer + 4.0 * EPS * p
+    if poor_money == 0.0 and poor_slack == 0.0 and unsure == poor_mass:
+        # The poor have exactly nothing left and everyone else surely pays p: p is the cost
+        # over the weight of those (integers, added exactly), rounded once.
+        delta = 2.0 * EPS * p
     if delta > 1e-9 * p:
         return -1
     price[j] = p
