@@ -49,6 +49,8 @@ MAX_STEPS = 2**62
 # Below this many steps a scan is not worth splitting between threads.
 SPLIT_FROM = 512
 STRETCHES_PER_THREAD = 4
+# Whole passes over a project's supporters before its price is declared in doubt.
+PASSES = 200
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Arrays:
     ranks: np.ndarray
     twin: np.ndarray  # same cost and same supporters: same group number
     active: np.ndarray
+    overlap: np.ndarray  # (projects, projects): weight of the voters supporting both
 
 
 def arrays(profile: Profile, active: np.ndarray, ranks: np.ndarray) -> Arrays:
@@ -81,8 +84,9 @@ def arrays(profile: Profile, active: np.ndarray, ranks: np.ndarray) -> Arrays:
     ptr = np.zeros(len(columns) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(c) for c in columns])
     rows = np.concatenate(columns).astype(np.int64) if columns else np.zeros(0, np.int64)
-    shared = approvals.T.astype(np.float32) @ approvals.astype(np.float32) > 0
-    touches = [np.flatnonzero(row) for row in shared]
+    # Integer weights: the float sums are exact.
+    overlap = (approvals.T * weights) @ approvals.astype(np.float64)
+    touches = [np.flatnonzero(row > 0) for row in overlap]
     touch_ptr = np.zeros(len(touches) + 1, dtype=np.int64)
     touch_ptr[1:] = np.cumsum([len(t) for t in touches])
     touch = np.concatenate(touches).astype(np.int64) if touches else np.zeros(0, np.int64)
@@ -107,6 +111,7 @@ def arrays(profile: Profile, active: np.ndarray, ranks: np.ndarray) -> Arrays:
         ranks=np.asarray(ranks, dtype=np.int64),
         twin=twin,
         active=np.asarray(active, dtype=np.bool_),
+        overlap=overlap,
     )
 
 
@@ -136,6 +141,7 @@ def scan(
         data.ranks,
         data.twin,
         data.active,
+        data.overlap,
     )
     return _scan(
         inst,
@@ -250,10 +256,12 @@ def _scan(inst, start, unit, budget, first, last, exhaustive, max_steps):
     rows, cost, cost_int, active = inst[2], inst[5], inst[6], inst[10]
     n = cost.shape[0]
     ballots = rows.max() + 1 if rows.shape[0] else 0
+    ptr = inst[1]
+    longest = np.max(ptr[1:] - ptr[:-1]) if n else 0
     work = (
         # per distinct ballot: money, and slack (a bound on |float money - exact money|)
         np.empty((ballots, 2)),
-        np.empty(0),  # unused
+        np.empty(n),  # ceiling: bound above on the money of each project's supporters
         np.empty(n),  # lower bound on price / cost
         np.empty(n),  # upper bound on price / cost
         np.empty(n),  # price
@@ -263,6 +271,8 @@ def _scan(inst, start, unit, budget, first, last, exhaustive, max_steps):
         np.zeros(n, dtype=np.bool_),  # fresh: priced since its supporters last paid
         np.zeros(n, dtype=np.bool_),  # open: not chosen, not proven unaffordable
         np.empty(n, dtype=np.int64),  # scratch
+        # scratch: a project's supporters kept aside while pricing it
+        np.empty(longest, dtype=np.int64),
     )
     order = np.empty(n, dtype=np.int64)  # the base run's winners, in order
     bound = np.empty(n)  # upper bound of each one's price / cost in its round
@@ -332,9 +342,10 @@ def _scan(inst, start, unit, budget, first, last, exhaustive, max_steps):
 def _start(inst, work, voter_budget):
     """Everyone holds the voter budget; every project's price per unit of cost is unknown."""
     votes, active = inst[7], inst[10]
-    purse, lower, price, error, fresh, open_ = (
-        work[0], work[2], work[4], work[5], work[8], work[9],
+    purse, ceiling, lower, price, error, fresh, open_ = (
+        work[0], work[1], work[2], work[4], work[5], work[8], work[9],
     )  # fmt: skip
+    ceiling[:] = votes * voter_budget
     purse[:, 0] = voter_budget
     # The start is rounded twice.
     purse[:, 1] = 4.0 * EPS * voter_budget
@@ -466,14 +477,29 @@ def _holds(inst, work, voter_budget, order, bound, rounds, proven):
 
 @njit(cache=True)
 def _pay(inst, work, winner, voter_budget):
-    """The winner's supporters pay its price (all they have if they have less)."""
-    ptr, rows, touch_ptr, touch = inst[1], inst[2], inst[3], inst[4]
-    purse, price, error, fresh, open_ = work[0], work[4], work[5], work[8], work[9]
+    """The winner's supporters pay its price (all they have if they have less).
+
+    Every other project's `ceiling` falls by what its supporters surely paid: the price times
+    the weight supporting both, less what the poor among them could not pay (`short`).
+    """
+    weights, ptr, rows, touch_ptr, touch, overlap = (
+        inst[0],
+        inst[1],
+        inst[2],
+        inst[3],
+        inst[4],
+        inst[11],
+    )
+    purse, ceiling, price, error, fresh, open_ = (
+        work[0], work[1], work[4], work[5], work[8], work[9],
+    )  # fmt: skip
     paid = price[winner]
     paid_error = error[winner]
     step_error = 4.0 * EPS * voter_budget
+    short = 0.0  # bound above on the price less the money of those who hold less than it
     for a in range(ptr[winner], ptr[winner + 1]):
         i = rows[a]
+        short += weights[a] * max(paid + paid_error - purse[i, 0] + purse[i, 1], 0.0)
         if purse[i, 0] + purse[i, 1] < paid - paid_error:
             purse[i, 0] = 0.0  # surely pays all it has: exactly nothing left
             purse[i, 1] = 0.0
@@ -483,26 +509,56 @@ def _pay(inst, work, winner, voter_budget):
             purse[i, 1] += paid_error + step_error
     open_[winner] = False
     for a in range(touch_ptr[winner], touch_ptr[winner + 1]):
-        fresh[touch[a]] = False
+        j = touch[a]
+        fresh[j] = False
+        ceiling[j] -= max(overlap[winner, j] * (paid - paid_error) - short, 0.0)
 
 
 @njit(cache=True)
 def _reprice(inst, work, j, voter_budget):
     """Price project j from the current money: 1 done, 0 unaffordable (closed), -1 in doubt."""
     weights, ptr, rows, cost, votes = inst[0], inst[1], inst[2], inst[5], inst[7]
-    purse, lower, upper, price, error, fresh, open_ = (
-        work[0], work[2], work[3], work[4], work[5], work[8], work[9],
+    purse, lower, upper, price, error, fresh, open_, near = (
+        work[0], work[2], work[3], work[4], work[5], work[8], work[9], work[11],
     )  # fmt: skip
     start, end = ptr[j], ptr[j + 1]
     c = cost[j]
     mass = votes[j]
-    # Most projects are priced only to find them unaffordable: a first pass adds up the money.
+    # Most projects are priced only to find them unaffordable: the ceiling often shows it
+    # (its float errors are far below the margin).
+    if work[1][j] + 1e-9 * mass * voter_budget < c:
+        open_[j] = False
+        return 0
+    # The price is the fixed point of p = (cost - money of those poorer than p) / weight of the
+    # others. A first guess from below: cost / supporters, or the price found earlier in this
+    # run (money only shrinks, so prices only rise) less its error. One pass adds up the money
+    # (is j affordable at all?) and the ballots poorer than the guess, and keeps aside those
+    # between the guess and twice it: while the price stays below that, only they can turn
+    # poor, and the fixed point is found among them without another pass.
+    guess = max(c / mass, (price[j] - 2.0 * error[j]) * (1.0 - 4.0 * EPS))
+    top = 2.0 * guess
     total = 0.0
     total_slack = 0.0
+    poor_money = 0.0
+    poor_mass = 0.0
+    poor_slack = 0.0
+    count = 0.0
+    kept = 0
+    # Arithmetic, not branches: which ballots are poor is not predictable.
     for a in range(start, end):
         i = rows[a]
-        total += weights[a] * purse[i, 0]
-        total_slack += weights[a] * purse[i, 1]
+        m = purse[i, 0]
+        e = purse[i, 1]
+        w = weights[a]
+        total += w * m
+        total_slack += w * e
+        is_poor = np.float64(m < guess)
+        poor_money += w * is_poor * m
+        poor_mass += w * is_poor
+        poor_slack += w * is_poor * e
+        count += is_poor
+        near[kept] = a
+        kept += np.int64((m >= guess) & (m < top))
     # Bound on |float total - exact total|.
     f_error = total_slack + 4.0 * EPS * (end - start + 2) * (c + total)
     if total < c - f_error:
@@ -510,47 +566,52 @@ def _reprice(inst, work, j, voter_budget):
         return 0
     if total <= c + f_error:
         return -1
-    # Fixed point from below: the price assuming the ballots poorer than the last guess pay all
-    # they have. The first guess is cost / supporters, or the price found earlier in this run
-    # (money only shrinks, so prices only rise), less its error.
-    p = max(c / mass, (price[j] - 2.0 * error[j]) * (1.0 - 4.0 * EPS))
-    poor = -1
-    while True:
-        before = poor
+    found = False
+    poor = int(count)
+    restart = c / mass  # where whole passes start if the ballots kept aside do not settle it
+    while mass - poor_mass > 0.5:
+        p = (c - poor_money) / (mass - poor_mass)
+        if p < guess:
+            break  # rounded below the guess
+        restart = p  # at most the price: it comes from ballots surely poorer than the price
         margin = p * (1.0 + 1e-9)
-        poor_money = 0.0
-        poor_mass = 0.0
-        poor_slack = 0.0
-        count = 0.0
-        unsure = 0.0  # weight of the supporters not surely richer than every price near p
-        least = np.inf  # least money less slack of the others
-        # Arithmetic, not branches: which ballots are poor is not predictable.
-        for a in range(start, end):
+        if p >= top or margin >= top - total_slack:
+            break  # some not kept aside might be poorer or unsure (no slack exceeds total_slack)
+        more_money = 0.0
+        more_mass = 0.0
+        more_slack = 0.0
+        more = 0.0
+        unsure = poor_mass
+        for b in range(kept):
+            a = near[b]
             i = rows[a]
             m = purse[i, 0]
             e = purse[i, 1]
             w = weights[a]
-            is_poor = np.float64(m < p)
-            poor_money += w * is_poor * m
-            poor_mass += w * is_poor
-            poor_slack += w * is_poor * e
-            count += is_poor
+            turns = np.float64(m < p)
+            more_money += w * turns * m
+            more_mass += w * turns
+            more_slack += w * turns * e
+            more += turns
             unsure += w * np.float64(m - e <= margin)
-            least = np.fmin(least, m - e + FAR * is_poor)
-        poor = int(count)
-        if poor == before or (poor == 0 and p == c / mass):
+        if more == 0.0:
+            found = True
             break
-        if poor == 0:
-            p = c / mass  # the guess from earlier was rounded above the price: start again
-            continue
-        if mass - poor_mass <= 0.5:
+        # Some kept aside are poorer than p: they join the poor, for good (p only rises).
+        poor_money += more_money
+        poor_mass += more_mass
+        poor_slack += more_slack
+        poor += int(more)
+        still = kept
+        kept = 0
+        for b in range(still):
+            a = near[b]
+            near[kept] = a
+            kept += np.int64(purse[rows[a], 0] >= p)
+    if not found:
+        p, poor, poor_money, poor_mass, poor_slack, unsure = _fixed_point(inst, work, j, restart)
+        if poor < 0:
             return -1
-        p = (c - poor_money) / (mass - poor_mass)
-        if p * (1.0 + 1e-9) < least:
-            # Everyone else is surely richer than every price near the new guess: the same
-            # ballots are poorer than it, so it is the fixed point; no pass needed to see it.
-            unsure = poor_mass
-            break
     # With the floats as exact money, f(p) = poor_money + rich mass * p is c up to `rounding`.
     # Within `tolerance` (1e-9 p) of p, a ballot surely richer than every such price adds p to
     # f whatever its rounding; any other adds at most its slack of error (all of them together
@@ -573,6 +634,55 @@ def _reprice(inst, work, j, voter_budget):
     upper[j] = (p + delta) / c * (1.0 + 4.0 * EPS)
     fresh[j] = True
     return 1
+
+
+@njit(cache=True)
+def _fixed_point(inst, work, j, p):
+    """The fixed point from the guess p (at most the price) by whole passes over j's
+    supporters: price, poor count (-1 in doubt), their money, weight and slack, and the weight
+    of the supporters not surely richer than every price near it."""
+    weights, ptr, rows, cost, votes, purse = inst[0], inst[1], inst[2], inst[5], inst[7], work[0]
+    start, end = ptr[j], ptr[j + 1]
+    c = cost[j]
+    mass = votes[j]
+    poor = -1
+    for _ in range(PASSES):
+        before = poor
+        margin = p * (1.0 + 1e-9)
+        poor_money = 0.0
+        poor_mass = 0.0
+        poor_slack = 0.0
+        count = 0.0
+        unsure = 0.0
+        least = np.inf  # least money less slack of the others
+        for a in range(start, end):
+            i = rows[a]
+            m = purse[i, 0]
+            e = purse[i, 1]
+            w = weights[a]
+            is_poor = np.float64(m < p)
+            poor_money += w * is_poor * m
+            poor_mass += w * is_poor
+            poor_slack += w * is_poor * e
+            count += is_poor
+            unsure += w * np.float64(m - e <= margin)
+            least = np.fmin(least, m - e + FAR * is_poor)
+        poor = int(count)
+        if poor == before or (poor == 0 and p == c / mass):
+            return p, poor, poor_money, poor_mass, poor_slack, unsure
+        if poor == 0:
+            p = c / mass  # the guess was rounded above the price: start again
+            continue
+        if mass - poor_mass <= 0.5:
+            break
+        p = (c - poor_money) / (mass - poor_mass)
+        if p * (1.0 + 1e-9) < least:
+            # Everyone else is surely richer than every price near the new guess: the same
+            # ballots are poorer than it, so it is the fixed point; no pass needed to see it.
+            return p, poor, poor_money, poor_mass, poor_slack, poor_mass
+    # From below the poorer ballots only grow, so this takes few passes; a guess rounded a
+    # hair above the price could make a ballot at the price flip back and forth: in doubt.
+    return p, -1, 0.0, 0.0, 0.0, 0.0
 
 
 @njit(cache=True)
