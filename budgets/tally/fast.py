@@ -170,8 +170,8 @@ def first_stop(
     `settle(step)` decides a step the floats could not (OVER, EXHAUSTIVE or None). A long scan
     is shared between threads (the compiled scan releases the GIL): a few single steps find
     one that stops the loop, the steps up to it are cut into stretches that the threads take
-    in order, and the first stretch with a stop in it holds the answer. Which steps are run does not
-    change the answer, only how soon it comes.
+    in order, and the first stretch with a stop in it holds the answer. Which steps are run
+    does not change the answer, only how soon it comes.
     """
     if threads is None:
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
