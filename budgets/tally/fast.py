@@ -80,36 +80,32 @@ def arrays(profile: Profile, active: np.ndarray, ranks: np.ndarray) -> Arrays:
     permutation = np.lexsort(np.packbits(approvals, axis=1).T[::-1])
     approvals = approvals[permutation]
     weights = profile.counts[permutation].astype(np.float64)
-    columns = [np.flatnonzero(col) for col in approvals.T]
-    ptr = np.zeros(len(columns) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(c) for c in columns])
-    rows = np.concatenate(columns).astype(np.int64) if columns else np.zeros(0, np.int64)
+    n = approvals.shape[1]
+    by_project = np.ascontiguousarray(approvals.T)
+    projects, rows = np.nonzero(by_project)  # project by project, ballots in order
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.bincount(projects, minlength=n))
     # Integer weights: the float sums are exact.
-    overlap = (approvals.T * weights) @ approvals.astype(np.float64)
-    touches = [np.flatnonzero(row > 0) for row in overlap]
-    touch_ptr = np.zeros(len(touches) + 1, dtype=np.int64)
-    touch_ptr[1:] = np.cumsum([len(t) for t in touches])
-    touch = np.concatenate(touches).astype(np.int64) if touches else np.zeros(0, np.int64)
-    groups: dict[tuple[int, bytes], int] = {}
-    twin = np.array(
-        [
-            groups.setdefault((profile.costs[p], np.packbits(col).tobytes()), len(groups))
-            for p, col in enumerate(approvals.T)
-        ],
-        dtype=np.int64,
-    )
+    overlap = (by_project * weights) @ approvals.astype(np.float64)
+    near, touch = np.nonzero(overlap > 0)
+    touch_ptr = np.zeros(n + 1, dtype=np.int64)
+    touch_ptr[1:] = np.cumsum(np.bincount(near, minlength=n))
+    # Twins: the same cost and the same supporters (any numbering of the groups will do).
+    costs = np.array(profile.costs, dtype=np.int64)
+    keys = np.concatenate([costs[:, None].view(np.uint8), np.packbits(by_project, axis=1)], axis=1)
+    twin = np.unique(keys, axis=0, return_inverse=True)[1].reshape(-1) if n else costs
     return Arrays(
         weights=weights,
         ptr=ptr,
-        rows=rows,
+        rows=rows.astype(np.int64),
         entry_weights=weights[rows],
         touch_ptr=touch_ptr,
-        touch=touch,
-        cost=np.array(profile.costs, dtype=np.float64),
-        cost_int=np.array(profile.costs, dtype=np.int64),
+        touch=touch.astype(np.int64),
+        cost=costs.astype(np.float64),
+        cost_int=costs,
         votes=profile.votes.astype(np.float64),
         ranks=np.asarray(ranks, dtype=np.int64),
-        twin=twin,
+        twin=twin.astype(np.int64),
         active=np.asarray(active, dtype=np.bool_),
         overlap=overlap,
     )
@@ -176,17 +172,30 @@ def first_stop(
     if threads is None:
         threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     args = (data, start, unit, budget, last, exhaustive, settle)
-    end = _some_stop(*args) if threads > 1 else None
-    if end is None or end < SPLIT_FROM:
+    if threads > 1:
+        # Most elections stop within the first steps: only a longer scan is split.
+        found = _stretch(*args, 0, SPLIT_FROM)
+        if found is not None:
+            return found
+        end = _some_stop(*args)
+        if end is None:
+            found = _stretch(*args, SPLIT_FROM + 1, None)
+        else:
+            found = _split(args, SPLIT_FROM + 1, end, threads)
+    else:
         found = _stretch(*args, 0, None)
-        assert found is not None  # the loop always stops (TOO_LONG raises)
-        return found
+    assert found is not None  # the loop always stops (TOO_LONG raises)
+    return found
+
+
+def _split(args, first, end, threads):
+    """The first stop at steps first..end (end stops the loop), from stretches in threads."""
     # Some stretches take longer than others: a few per thread keep every thread busy.
     pieces = STRETCHES_PER_THREAD * threads
-    bounds = [end * k // pieces for k in range(pieces + 1)]
+    bounds = [first - 1 + (end - first + 1) * k // pieces for k in range(pieces + 1)]
     with ThreadPoolExecutor(threads) as pool:
         stretches = [
-            pool.submit(_stretch, *args, bounds[k] + (k > 0), bounds[k + 1]) for k in range(pieces)
+            pool.submit(_stretch, *args, bounds[k] + 1, bounds[k + 1]) for k in range(pieces)
         ]
         for stretch in stretches:
             found = stretch.result()
@@ -228,7 +237,7 @@ def _some_stop(data, start, unit, budget, last, exhaustive, settle):
             return settle(step) is not None
         return code != LAST
 
-    below, above = 0, SPLIT_FROM // 8
+    below, above = SPLIT_FROM, 2 * SPLIT_FROM
     while not stops(above):
         below, above = above, 2 * above
         if above > 2**40:
