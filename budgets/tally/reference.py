@@ -87,3 +87,21 @@ def select(instance: Any, profile: Any, rule: str, *, add1_stop: str = "exhausti
     else:
         raise ValueError(f"unknown rule {rule!r}")
     return sorted(project.name for project in outcome)
+
+
+def complete(instance: Any, profile: Any, start: Sequence[str]) -> list[str]:
+    """pabutools' greedy completion of a recorded mes-add1 outcome (project ids), sorted.
+
+    This is the second step of completion_by_rule_combination for mes-add1-greedy: an
+    exhaustive outcome comes back unchanged, any other is completed by greedy_utilitarian_welfare.
+    """
+    from pabutools.election import Cost_Sat
+    from pabutools.rules import greedy_utilitarian_welfare
+
+    by_name = {project.name: project for project in instance}
+    outcome = [by_name[name] for name in start]
+    if not instance.is_exhaustive(outcome):
+        outcome = greedy_utilitarian_welfare(
+            instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
+        )
+    return sorted(project.name for project in outcome)

@@ -14,6 +14,8 @@ LIVE = [
     "Poland_Czestochowa_2020_Grabowka.pb",
     "Switzerland_Zurich_D10.pb",
 ]
+
+
 def _recorded():
     for name in SHARED_FILES:
         for rule in RULES:
@@ -33,4 +35,14 @@ def test_selected_equals_live_pabutools(name, rule):
     instance, profile = pabutools.load_file(str(PABULIB / name))
     assert sorted(tally(shared_profile(name), rule).selected) == pabutools.select(
         instance, profile, rule
+    )
+
+
+@pytest.mark.parametrize("name", LIVE)
+def test_greedy_completion_of_recorded_add1_is_pabutools_add1_greedy(name):
+    """Recorded mes-add1-greedy entries marked "from" were derived this way."""
+    instance, profile = pabutools.load_file(str(PABULIB / name), multiprofile=True)
+    add1 = pabutools.select(instance, profile, "mes-add1")
+    assert pabutools.complete(instance, profile, add1) == pabutools.select(
+        instance, profile, "mes-add1-greedy"
     )
