@@ -207,6 +207,52 @@ def run(inst: Instance, voter_budget: Fraction, *, exact: bool = False) -> Run:
     return result
 
 
+def replay(inst: Instance, voter_budget: Fraction, winners: list[int]) -> Run:
+    """The run whose winners are known (from the compiled run), worked out exactly.
+
+    The same as run(exact=True) without choosing: every winner's exact price, the round each
+    other project was found unaffordable (its supporters' money below its cost, exactly) and
+    its supporters' money at the end. Floats with their error bounds decide what they can;
+    exact money is kept only from the first winner whose supporters are not all rich.
+    """
+    result = Run(voter_budget)
+    classes = _Classes(inst, voter_budget, exact=False)
+    open_ = inst.active.copy()  # not chosen, not found unaffordable
+    rounding = 4 * EPS * float(voter_budget)
+    for round_no, winner in enumerate([*winners, None], start=1):
+        money = np.maximum(classes.money, 0.0)
+        todo = np.flatnonzero(open_)
+        mass = classes.mass[:, todo]
+        total = money @ mass
+        cost = inst.cost[todo]
+        error = mass.sum(axis=0) * classes.error + 4 * EPS * len(money) * (cost + total)
+        short = total < cost - error
+        for i in np.flatnonzero(~short & (total <= cost + error)).tolist():
+            if todo[i] != winner:
+                classes.ensure_exact(result.winners, result.prices)
+                short[i] = classes.exact_price(int(todo[i])) is None
+        for p in todo[short].tolist():
+            result.dropped[p] = round_no
+        open_[todo[short]] = False
+        if winner is None:
+            break
+        if not open_[winner]:
+            raise ValueError(f"project {winner} cannot win round {round_no}")
+        price = _all_rich_price(inst, classes, money, winner)
+        if price is None:
+            classes.ensure_exact(result.winners, result.prices)
+            price = classes.exact_price(winner)
+            if price is None:
+                raise ValueError(f"project {winner} is unaffordable in round {round_no}")
+        result.winners.append(winner)
+        result.prices.append(price)
+        open_[winner] = False
+        classes.pay(winner, float(price), price)
+        classes.error += EPS * float(price) + rounding
+    result.money_left = np.maximum(classes.money, 0.0) @ classes.mass
+    return result
+
+
 def _prices(inst, classes, money, projects):
     """Supporters' money, price and error bounds for some projects, from the classes' money."""
     order = np.argsort(money, kind="stable")

@@ -125,7 +125,30 @@ def scan(
 
     Returns what stopped it, at which step, and how many MES runs and interval proofs it took.
     """
-    inst = (
+    return _scan(
+        _inst(data),
+        float(start),
+        int(unit),
+        int(budget),
+        int(first),
+        -1 if last is None else int(last),
+        bool(exhaustive),
+        int(max_steps),
+    )
+
+
+def winners(data: Arrays, voter_budget: Fraction) -> list[int] | None:
+    """The winners of one MES run at this per-voter budget, in order; None if in doubt.
+
+    The same compiled run as the scan's, with the same error bounds: when it answers, exact
+    arithmetic gives the same winners in the same order.
+    """
+    rounds, order = _winners(_inst(data), float(voter_budget))
+    return None if rounds < 0 else order[:rounds].tolist()
+
+
+def _inst(data: Arrays) -> tuple:
+    return (
         data.entry_weights,
         data.ptr,
         data.rows,
@@ -138,16 +161,6 @@ def scan(
         data.twin,
         data.active,
         data.overlap,
-    )
-    return _scan(
-        inst,
-        float(start),
-        int(unit),
-        int(budget),
-        int(first),
-        -1 if last is None else int(last),
-        bool(exhaustive),
-        int(max_steps),
     )
 
 
@@ -262,27 +275,9 @@ def warm_up() -> None:
 
 @njit(cache=True, nogil=True)
 def _scan(inst, start, unit, budget, first, last, exhaustive, max_steps):
-    rows, cost, cost_int, active = inst[2], inst[5], inst[6], inst[10]
-    n = cost.shape[0]
-    ballots = rows.max() + 1 if rows.shape[0] else 0
-    ptr = inst[1]
-    longest = np.max(ptr[1:] - ptr[:-1]) if n else 0
-    work = (
-        # per distinct ballot: money, and slack (a bound on |float money - exact money|)
-        np.empty((ballots, 2)),
-        np.empty(n),  # ceiling: bound above on the money of each project's supporters
-        np.empty(n),  # lower bound on price / cost
-        np.empty(n),  # upper bound on price / cost
-        np.empty(n),  # price
-        np.empty(n),  # bound on the price's error
-        np.zeros(n, dtype=np.bool_),  # all_rich: price exactly cost / sharing
-        np.zeros(n),  # sharing: weight of the supporters with money left
-        np.zeros(n, dtype=np.bool_),  # fresh: priced since its supporters last paid
-        np.zeros(n, dtype=np.bool_),  # open: not chosen, not proven unaffordable
-        np.empty(n, dtype=np.int64),  # scratch
-        # scratch: a project's supporters kept aside while pricing it
-        np.empty(longest, dtype=np.int64),
-    )
+    cost_int, active = inst[6], inst[10]
+    n = cost_int.shape[0]
+    work = _work(inst)
     order = np.empty(n, dtype=np.int64)  # the base run's winners, in order
     bound = np.empty(n)  # upper bound of each one's price / cost in its round
     proven = np.empty(n)
@@ -345,6 +340,40 @@ def _scan(inst, start, unit, budget, first, last, exhaustive, max_steps):
             wait -= 1
             if wait == 0:
                 stride = 2
+
+
+@njit(cache=True)
+def _work(inst):
+    """The scratch arrays of one run."""
+    rows, cost, ptr = inst[2], inst[5], inst[1]
+    n = cost.shape[0]
+    ballots = rows.max() + 1 if rows.shape[0] else 0
+    longest = np.max(ptr[1:] - ptr[:-1]) if n else 0
+    return (
+        # per distinct ballot: money, and slack (a bound on |float money - exact money|)
+        np.empty((ballots, 2)),
+        np.empty(n),  # ceiling: bound above on the money of each project's supporters
+        np.empty(n),  # lower bound on price / cost
+        np.empty(n),  # upper bound on price / cost
+        np.empty(n),  # price
+        np.empty(n),  # bound on the price's error
+        np.zeros(n, dtype=np.bool_),  # all_rich: price exactly cost / sharing
+        np.zeros(n),  # sharing: weight of the supporters with money left
+        np.zeros(n, dtype=np.bool_),  # fresh: priced since its supporters last paid
+        np.zeros(n, dtype=np.bool_),  # open: not chosen, not proven unaffordable
+        np.empty(n, dtype=np.int64),  # scratch
+        # scratch: a project's supporters kept aside while pricing it
+        np.empty(longest, dtype=np.int64),
+    )
+
+
+@njit(cache=True, nogil=True)
+def _winners(inst, voter_budget):
+    n = inst[5].shape[0]
+    order = np.empty(n, dtype=np.int64)
+    bound = np.empty(n)
+    rounds = _run(inst, _work(inst), voter_budget, order, bound)
+    return rounds, order
 
 
 @njit(cache=True)

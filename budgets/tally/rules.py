@@ -39,7 +39,7 @@ def mes(profile: Profile, options: Options | None = None) -> TallyResult:
     options = options or Options()
     inst = mes_engine.Instance(profile, options)
     voter_budget = Fraction(profile.budget, max(profile.num_voters, 1))
-    run = mes_engine.run(inst, voter_budget, exact=True)
+    run = _final(inst, _arrays(profile, inst), voter_budget)
     return _mes_result("mes", profile, options, inst, run, None)
 
 
@@ -95,7 +95,7 @@ def _add1(
     """The MES run pabutools' +1-per-voter loop ends with, and its number of increments.
 
     The compiled scan (`fast`) finds the first step that stops the loop; a step its floats
-    cannot settle is run exactly here (`settle`). The final run is exact.
+    cannot settle is run exactly here (`settle`). The final run is exact (`_final`).
     """
     from . import fast  # numba: imported only when an Add1 rule runs
 
@@ -116,12 +116,29 @@ def _add1(
             return fast.EXHAUSTIVE
         return None
 
-    data = fast.arrays(profile, inst.active, inst.ranks)
+    data = _arrays(profile, inst)
     code, step = fast.first_stop(data, start, unit, profile.budget, last, exhaustive, settle)
     previous = step - 1 if code == fast.OVER else step
     if previous < 0:
         return None, None
-    return mes_engine.run(inst, start + previous * unit, exact=True), previous
+    return _final(inst, data, start + previous * unit), previous
+
+
+def _arrays(profile: Profile, inst: mes_engine.Instance):
+    from . import fast  # numba: imported only when an MES rule runs
+
+    return fast.arrays(profile, inst.active, inst.ranks)
+
+
+def _final(inst: mes_engine.Instance, data, voter_budget: Fraction) -> mes_engine.Run:
+    """The MES run a rule reports, exact: the compiled run finds the winners, and `replay`
+    works out their exact prices; where the compiled run is in doubt, the exact engine runs."""
+    from . import fast
+
+    winners = fast.winners(data, voter_budget)
+    if winners is None:
+        return mes_engine.run(inst, voter_budget, exact=True)
+    return mes_engine.replay(inst, voter_budget, winners)
 
 
 def _exhaustive(profile: Profile, inst: mes_engine.Instance, chosen: list[int], spent: int) -> bool:
