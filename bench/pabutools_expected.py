@@ -5,12 +5,15 @@ or hours for. Each file x rule runs in its own process under a time cap; results
 the existing JSON as they come, so an interrupted run keeps what it finished.
 
     python bench/pabutools_expected.py [--files SUBSTR ...] [--rules RULE ...] [--timeout S]
-                                       [--memory GIB]
+                                       [--memory GIB] [--stepwise]
 
 mes-add1-greedy is pabutools' completion_by_rule_combination: the mes-add1 outcome, returned as
 it is when exhaustive, else completed by greedy_utilitarian_welfare from it. Where pabutools'
 mes-add1 outcome is already recorded, the script runs only that completion step (with pabutools)
-from the recorded outcome, and marks the entry `"from": "mes-add1"`.
+from the recorded outcome, and marks the entry `"from": "mes-add1"`. With --stepwise, mes-add1
+runs pabutools' method_of_equal_shares once per step (`reference.mes_add1_stepwise`, the loop of
+voter_budget_increment=1 written out), for the files whose tens of thousands of steps take
+pabutools' own loop past any memory cap; such entries are marked `"stepwise": true`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import multiprocessing
 import resource
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +38,12 @@ VARIANTS = (*reference.RULES, "mes-add1:overspend", "mes-add1-greedy:overspend")
 
 
 def _run(
-    path: str, variant: str, start: list[str] | None, memory: int, queue: multiprocessing.Queue
+    path: str,
+    variant: str,
+    start: list[str] | None,
+    memory: int,
+    stepwise: bool,
+    queue: multiprocessing.Queue,
 ) -> None:
     # pabutools' MES caches grow with every budget step; cap memory so the machine survives.
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -43,7 +52,10 @@ def _run(
     # every rule here gives the same outcome on it as on the one-ballot-per-voter profile.
     instance, profile = reference.load_file(path, multiprofile=True)
     started = time.perf_counter()
-    if start is None:
+    if stepwise:
+        progress = partial(print, f"{Path(path).name} {variant}: step", flush=True)
+        selected = reference.mes_add1_stepwise(instance, profile, progress)
+    elif start is None:
         selected = reference.select(instance, profile, rule, add1_stop=stop or "exhaustive")
     else:
         selected = reference.complete(instance, profile, start)
@@ -51,12 +63,19 @@ def _run(
 
 
 def run_capped(
-    path: Path, variant: str, timeout: float, start: list[str] | None = None, memory: float = 6
+    path: Path,
+    variant: str,
+    timeout: float,
+    start: list[str] | None = None,
+    memory: float = 6,
+    stepwise: bool = False,
 ) -> tuple[list[str], float] | None:
     """Run one pabutools rule in a child process; None when it hit the time cap."""
     queue: multiprocessing.Queue = multiprocessing.Queue()
     limit = int(memory * 2**30)
-    child = multiprocessing.Process(target=_run, args=(str(path), variant, start, limit, queue))
+    child = multiprocessing.Process(
+        target=_run, args=(str(path), variant, start, limit, stepwise, queue)
+    )
     child.start()
     child.join(timeout)
     if child.is_alive():
@@ -72,6 +91,9 @@ def main() -> None:
     parser.add_argument("--rules", nargs="*", default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per pair")
     parser.add_argument("--memory", type=float, default=6.0, help="GiB per pabutools process")
+    parser.add_argument(
+        "--stepwise", action="store_true", help="mes-add1 as pabutools' MES once per step"
+    )
     args = parser.parse_args()
 
     expected = json.loads(EXPECTED.read_text()) if EXPECTED.exists() else {}
@@ -84,7 +106,8 @@ def main() -> None:
                 continue
             base = variant.replace("mes-add1-greedy", "mes-add1")
             start = recorded[base]["selected"] if base != variant and base in recorded else None
-            outcome = run_capped(path, variant, args.timeout, start, args.memory)
+            stepwise = args.stepwise and variant == "mes-add1"
+            outcome = run_capped(path, variant, args.timeout, start, args.memory, stepwise)
             if outcome is None:
                 print(f"{path.name} {variant}: over {args.timeout:.0f} s", flush=True)
                 continue
@@ -94,6 +117,8 @@ def main() -> None:
             entry = {"selected": selected, "seconds": round(seconds, 1)}
             if start is not None:
                 entry["from"] = base
+            if stepwise:
+                entry["stepwise"] = True
             expected.setdefault(path.name, {})[variant] = entry
             EXPECTED.write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
 

@@ -105,3 +105,39 @@ def complete(instance: Any, profile: Any, start: Sequence[str]) -> list[str]:
             instance, profile, sat_class=Cost_Sat, initial_budget_allocation=outcome
         )
     return sorted(project.name for project in outcome)
+
+
+def mes_add1_stepwise(instance: Any, profile: Any, progress: Any = None) -> list[str]:
+    """pabutools' mes-add1 with its loop written out: method_of_equal_shares once per step.
+
+    method_of_equal_shares(voter_budget_increment=1) runs MES with budget / voters + k per
+    voter for k = 0, 1, ... and returns the first outcome that is exhaustive over the projects
+    MES can fund (supported, positive cost), or the one before the first that overspends.
+    Step k here is pabutools' own MES on the instance with budget + k * voters, judged
+    against the real budget. Its own loop grows in memory with every step (past 10 GiB on
+    Józsefváros' 74,755 steps); separate calls do not.
+    """
+    from pabutools.election import Cost_Sat
+    from pabutools.rules import method_of_equal_shares
+
+    budget = instance.budget_limit
+    voters = profile.num_ballots()
+    fundable = [p for p in instance if p.cost > 0 and any(p in ballot for ballot in profile)]
+    previous: list[Any] = []
+    step = 0
+    try:
+        while True:
+            instance.budget_limit = budget + step * voters
+            outcome = list(method_of_equal_shares(instance, profile, sat_class=Cost_Sat))
+            spent = sum(p.cost for p in outcome)
+            if spent > budget:
+                break
+            previous = outcome
+            if all(p in outcome or spent + p.cost > budget for p in fundable):
+                break
+            step += 1
+            if progress is not None and step % 1000 == 0:
+                progress(step)
+    finally:
+        instance.budget_limit = budget
+    return sorted(project.name for project in previous)

@@ -46,3 +46,12 @@ def test_greedy_completion_of_recorded_add1_is_pabutools_add1_greedy(name):
     assert pabutools.complete(instance, profile, add1) == pabutools.select(
         instance, profile, "mes-add1-greedy"
     )
+
+
+@pytest.mark.parametrize("name", LIVE)
+def test_stepwise_add1_is_pabutools_add1(name):
+    """Recorded mes-add1 entries marked "stepwise" were made this way."""
+    instance, profile = pabutools.load_file(str(PABULIB / name), multiprofile=True)
+    assert pabutools.mes_add1_stepwise(instance, profile) == pabutools.select(
+        instance, profile, "mes-add1"
+    )
