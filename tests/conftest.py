@@ -77,3 +77,49 @@ def celery_worker(require_redis, transactional_db):
             yield app
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = saved
+
+
+@pytest.fixture
+def worker_process(require_redis, require_postgres, transactional_db, tmp_path):
+    """A real `celery worker` process (prefork, one child) on a queue of this test's own.
+
+    Unlike `celery_worker` it runs apart from the test process, so a test can kill its child
+    mid-task. It reaches the test's database through DATABASE_URL; tasks reach it only through
+    Redis. Yields the worker's main process; its output is in tmp_path / "worker.log".
+    """
+    import subprocess
+    import sys
+    import uuid
+
+    from civic.celery import app
+
+    db = connection.settings_dict
+    queue = f"test-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "civic.settings.test",
+        "CIVIC_TEST_CELERY_EAGER": "0",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "civic", "worker", "--pool", "prefork"]
+    command += ["--concurrency", "1", "-Q", queue, "--loglevel", "INFO", "--without-gossip"]
+    command += ["--without-mingle", "--without-heartbeat"]
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        yield worker
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = saved
+        worker.terminate()
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()

@@ -236,3 +236,54 @@ def test_staff_tallies_refused_to_others(client, role):
         assert page.status_code == 302
     else:
         assert page.status_code == 403
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is pid (the worker's pool children), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _wait_for(tally: Tally, done, seconds: float, poll: float) -> Tally:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        tally.refresh_from_db()
+        if done(tally):
+            return tally
+        time.sleep(poll)
+    raise AssertionError(f"tally {tally.pk} stuck: {tally.state} {tally.progress}% {tally.error}")
+
+
+@pytest.mark.worker
+def test_worker_killed_mid_tally_leaves_one_finished_tally(worker_process, tmp_path):
+    """SIGKILL the worker's child while it counts: the message goes back to the queue
+    (acks_late, reject_on_worker_lost), a new child counts again, and there is one tally,
+    one result and one report version."""
+    import os
+    import signal
+
+    pool, _freeze = _import(SWIECIE)  # official tally: mes-add1 (META equalshares/add1)
+    tally = Tally.objects.get(pool=pool)
+    tally = _wait_for(tally, lambda t: t.state != Tally.State.QUEUED, 120, 0.005)
+    assert tally.state == Tally.State.RUNNING, (tally.state, tally.progress)
+    children = _children(worker_process.pid)
+    assert len(children) == 1, (children, (tmp_path / "worker.log").read_text())
+    os.kill(children[0], signal.SIGKILL)
+
+    tally = _wait_for(tally, lambda t: t.state == Tally.State.DONE, 120, 0.05)
+    log = (tmp_path / "worker.log").read_text()
+    assert "WorkerLostError" in log or "SIGKILL" in log, log
+    assert tally.attempts == 2  # the killed count and the one that finished
+    assert set(tally.selected) == _engine_selected(SWIECIE, "mes-add1")
+    assert Tally.objects.filter(pool=pool).count() == 1
+    assert Report.objects.filter(pool=pool).count() == 1
