@@ -114,30 +114,40 @@ def mes_add1_stepwise(instance: Any, profile: Any, progress: Any = None) -> list
     voter for k = 0, 1, ... and returns the first outcome that is exhaustive over the projects
     MES can fund (supported, positive cost), or the one before the first that overspends.
     Step k here is pabutools' own MES on the instance with budget + k * voters, judged
-    against the real budget. Its own loop grows in memory with every step (past 10 GiB on
-    Józsefváros' 74,755 steps); separate calls do not.
+    against the real budget (`mes_step`). Its own loop grows in memory with every step (past
+    10 GiB on Józsefváros' 74,755 steps); separate calls do not.
+    """
+    previous: list[str] = []
+    step = 0
+    while True:
+        selected, over, exhaustive = mes_step(instance, profile, step)
+        if over:
+            break
+        previous = selected
+        if exhaustive:
+            break
+        step += 1
+        if progress is not None and step % 1000 == 0:
+            progress(step)
+    return previous
+
+
+def mes_step(instance: Any, profile: Any, step: int) -> tuple[list[str], bool, bool]:
+    """Step k of pabutools' mes-add1 loop: MES with budget / voters + k per voter.
+
+    Returns the selected project ids (sorted), whether they overspend the real budget and
+    whether they are exhaustive over the projects MES can fund (supported, positive cost).
     """
     from pabutools.election import Cost_Sat
     from pabutools.rules import method_of_equal_shares
 
     budget = instance.budget_limit
-    voters = profile.num_ballots()
     fundable = [p for p in instance if p.cost > 0 and any(p in ballot for ballot in profile)]
-    previous: list[Any] = []
-    step = 0
+    instance.budget_limit = budget + step * profile.num_ballots()
     try:
-        while True:
-            instance.budget_limit = budget + step * voters
-            outcome = list(method_of_equal_shares(instance, profile, sat_class=Cost_Sat))
-            spent = sum(p.cost for p in outcome)
-            if spent > budget:
-                break
-            previous = outcome
-            if all(p in outcome or spent + p.cost > budget for p in fundable):
-                break
-            step += 1
-            if progress is not None and step % 1000 == 0:
-                progress(step)
+        outcome = list(method_of_equal_shares(instance, profile, sat_class=Cost_Sat))
     finally:
         instance.budget_limit = budget
-    return sorted(project.name for project in previous)
+    spent = sum(p.cost for p in outcome)
+    exhaustive = all(p in outcome or spent + p.cost > budget for p in fundable)
+    return sorted(p.name for p in outcome), spent > budget, exhaustive
