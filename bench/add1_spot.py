@@ -5,10 +5,10 @@
 pabutools' mes-add1 runs MES with budget / voters + k per voter for k = 0, 1, ... until the
 outcome is exhaustive or overspends. On Budapest 2024 that is 22,001 steps of about 15 s each
 (some 90 hours), so the suite cannot compare the whole loop. This runs pabutools' own MES at
-our stop step S, at S + 1 and at `samples` steps spread over 0 .. S - 1, and compares each with
-our exact engine's run at the same budget: the same selection, and the same verdict (overspends,
-exhaustive or neither), which the loop's answer depends on. It is evidence, not proof: the
-steps it does not sample are checked only by our own plain-loop tests.
+our stop step S, at S - 1 and S + 1, and at `samples` steps spread over 0 .. S - 1, and compares
+each with our exact engine's run at the same budget: the same selection, and the same verdict
+(overspends, exhaustive or neither), which the loop's answer depends on. It is evidence, not
+proof: the steps it does not sample are checked only by our own plain-loop tests.
 """
 
 from __future__ import annotations
@@ -42,14 +42,15 @@ def ours(profile, inst, step: int) -> tuple[list[str], bool, bool]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", help="substring of a shared file's name")
-    parser.add_argument("--samples", type=int, default=20, help="steps sampled below the stop")
+    parser.add_argument("--samples", type=int, default=20, help="steps spread below the stop")
     args = parser.parse_args()
     (path,) = [p for p in PABULIB.glob("*.pb") if args.file in p.name]
     profile = profile_from_election(load(path))
     inst = mes_engine.Instance(profile, Options())
     stop = tally(profile, "mes-add1").increments
     instance, pb_profile = reference.load_file(str(path), multiprofile=True)
-    steps = sorted({stop * k // args.samples for k in range(args.samples)} | {stop, stop + 1})
+    ends = {max(stop - 1, 0), stop, stop + 1}
+    steps = sorted({stop * k // args.samples for k in range(args.samples)} | ends)
     print(f"{path.name}: our mes-add1 stops at step {stop}; {len(steps)} steps checked")
     print("   step selected overspends exhaustive pabutools s  same")
     agree = True
