@@ -199,3 +199,12 @@ def reports_awaiting_approval():
         .prefetch_related("files")
         .order_by("rendered_at", "id")
     )
+
+
+def ballots_receipt_unsent(*, limit: int = 1000) -> list[tuple[int, str]]:
+    """Ballots of open pools whose receipt e-mail was never sent: (id, receipt), oldest first."""
+    return list(
+        Ballot.objects.filter(receipt_unsent=True, census_record__claimed_by__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "receipt")[:limit]
+    )

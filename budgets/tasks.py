@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+SWEEP_SEEN = "budgets:receipt-sweep-seen"
 RETRY = {
     "acks_late": True,
     "autoretry_for": (OperationalError, OSError),
@@ -30,12 +31,22 @@ def _send(*, user, template: str, context: dict) -> None:
 
 @shared_task(**RETRY)
 def ballot_receipt_email(*, ballot_id: int, receipt: str) -> None:
-    """E-mail the voter the receipt of their ballot, unless it has been replaced since."""
+    """E-mail the voter the receipt of their ballot, unless it was sent or replaced since.
+
+    The ballot is marked sent only after the e-mail went out: a failure leaves it to a retry
+    or to the sweep (at least once; a rare duplicate repeats the same receipt).
+    """
+    from budgets import services
     from budgets.models import Ballot
 
     ballot = (
         Ballot.objects.select_related("pool__district", "pool__cycle", "census_record__claimed_by")
-        .filter(pk=ballot_id, receipt=receipt, census_record__claimed_by__isnull=False)
+        .filter(
+            pk=ballot_id,
+            receipt=receipt,
+            receipt_unsent=True,
+            census_record__claimed_by__isnull=False,
+        )
         .first()
     )
     if ballot is None:
@@ -47,6 +58,28 @@ def ballot_receipt_email(*, ballot_id: int, receipt: str) -> None:
         template="receipt",
         context={"pool": ballot.pool, "receipt": ballot.receipt, "ballot_url": url},
     )
+    services.receipt_mark_sent(ballot_id=ballot_id, receipt=receipt)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def ballot_receipts_sweep() -> int:
+    """Beat: queue the receipt e-mails whose task never reached the broker (broker down).
+
+    Only receipts that were unsent at the previous sweep too (minutes ago) are queued: a
+    ballot cast a moment ago has its own task on the way, and needs no second e-mail.
+    """
+    from django.core.cache import cache
+
+    from budgets import selectors
+
+    unsent = [f"{ballot_id}:{receipt}" for ballot_id, receipt in selectors.ballots_receipt_unsent()]
+    earlier = set(cache.get(SWEEP_SEEN) or ())
+    cache.set(SWEEP_SEEN, unsent, timeout=24 * 3600)
+    due = [entry for entry in unsent if entry in earlier]
+    for entry in due:
+        ballot_id, receipt = entry.split(":")
+        ballot_receipt_email.delay(ballot_id=int(ballot_id), receipt=receipt)
+    return len(due)
 
 
 @shared_task(**RETRY)

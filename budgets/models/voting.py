@@ -65,10 +65,18 @@ class Ballot(models.Model):
         default=False,
         help_text=_("Not counted until a paper/online conflict is resolved."),
     )
+    # Written with the ballot, cleared once its receipt e-mail is sent: a receipt whose
+    # e-mail task never reached the broker is sent by the sweep (tasks.ballot_receipts_sweep).
+    receipt_unsent = models.BooleanField(_("receipt not e-mailed yet"), default=False)
 
     class Meta:
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
+        indexes = [
+            models.Index(
+                fields=["pool"], condition=Q(receipt_unsent=True), name="ballot_receipt_unsent"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["pool", "census_record"],

@@ -1,10 +1,12 @@
 """Casting ballots, freezing them when voting closes, and the reminder round."""
 
 import base64
+import logging
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -27,6 +29,8 @@ from budgets.models import (
 from budgets.phases import Phase
 from budgets.tally import pb
 from districts.models import CensusRecord
+
+logger = logging.getLogger(__name__)
 
 RECEIPT_BYTES = 10  # 80 random bits: 16 base32 characters
 REMINDER_BEFORE = timedelta(days=2)
@@ -170,6 +174,7 @@ def _store(*, pool, record, channel, choices, held=False, existing=_LOOK_UP) -> 
     fields = {
         "channel": channel,
         "receipt": receipt_new(),
+        "receipt_unsent": channel == Channel.ONLINE,
         "neighbourhood_id": record.neighbourhood_id,
         "age_band": age_band(birth_year=record.birth_year, year=pool.dates.voting_ends.year),
         "held": held,
@@ -196,11 +201,9 @@ def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
     census record, so parallel submissions leave exactly one ballot. The pool's settings
     cannot change once voting opened (a trigger), so the caller's pool object is used.
     Choices are checked against the projects on the ballot and their costs in the
-    database. E-mails the receipt after commit. Raises ValidationError with sentences for
-    the resident.
+    database. Queues the receipt e-mail after commit (if the broker is down, the sweep sends
+    it later). Raises ValidationError with sentences for the resident.
     """
-    from budgets import tasks
-
     record, frozen, on_paper, existing = _voter_state(pool=pool, voter=voter)
     if frozen:
         raise ValidationError(_("Voting in this pool has closed."), code="closed")
@@ -225,8 +228,31 @@ def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
         choices=choices,
         existing=existing[0] if existing else None,
     )
-    tasks.ballot_receipt_email.delay_on_commit(ballot_id=ballot.pk, receipt=ballot.receipt)
+    transaction.on_commit(
+        partial(_receipt_email_queue, ballot_id=ballot.pk, receipt=ballot.receipt)
+    )
     return ballot
+
+
+def _receipt_email_queue(*, ballot_id: int, receipt: str) -> None:
+    """Queue the receipt e-mail once the ballot is stored; never fail the cast for it.
+
+    If the broker cannot be reached the ballot stays `receipt_unsent` and the sweep sends the
+    e-mail later: the resident still gets the receipt page, and the e-mail, at least once.
+    """
+    from budgets import tasks
+
+    try:
+        tasks.ballot_receipt_email.apply_async(
+            kwargs={"ballot_id": ballot_id, "receipt": receipt}, retry=False
+        )
+    except Exception:  # the broker's errors vary by transport; the sweep covers them all
+        logger.warning("receipt e-mail of ballot %s not queued; the sweep will send it", ballot_id)
+
+
+def receipt_mark_sent(*, ballot_id: int, receipt: str) -> None:
+    """The receipt e-mail of this version of the ballot went out (a newer one still will)."""
+    Ballot.objects.filter(pk=ballot_id, receipt=receipt).update(receipt_unsent=False)
 
 
 def _project_title(proposal) -> str:
@@ -336,7 +362,7 @@ def ballots_freeze(*, pool: Pool) -> BallotFreeze:
     # Cut every voter link before the freeze row exists: after it, the database refuses
     # any change to this pool's ballots.
     Ballot.objects.filter(pool=pool, held=True).delete()
-    Ballot.objects.filter(pool=pool).update(census_record=None)
+    Ballot.objects.filter(pool=pool).update(census_record=None, receipt_unsent=False)
     PaperBallot.objects.filter(pool=pool).update(census_record=None, ballot=None)
     PaperEntry.objects.filter(paper_ballot__pool=pool).delete()
     freeze = BallotFreeze.objects.create(

@@ -219,6 +219,101 @@ def test_superseded_receipt_is_not_emailed(approval):
     assert mail.outbox == []
 
 
+def test_a_sent_receipt_is_marked_and_not_sent_again(approval, django_capture_on_commit_callbacks):
+    from budgets.tasks import ballot_receipt_email, ballot_receipts_sweep
+
+    pool, items = approval
+    with django_capture_on_commit_callbacks(execute=True):
+        ballot = services.ballot_cast(
+            pool=pool, voter=make_resident(pool.district), choices={items[0].pk: 1, items[1].pk: 1}
+        )
+    ballot.refresh_from_db()
+    assert len(mail.outbox) == 1 and not ballot.receipt_unsent
+    ballot_receipt_email(ballot_id=ballot.pk, receipt=ballot.receipt)  # a duplicate task
+    assert ballot_receipts_sweep() == 0 and ballot_receipts_sweep() == 0
+    assert len(mail.outbox) == 1
+
+
+def _broker_down(*args, **kwargs):
+    from kombu.exceptions import OperationalError
+
+    raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+def test_cast_stands_when_the_broker_is_down_and_the_sweep_sends_the_receipt(
+    approval, django_capture_on_commit_callbacks, monkeypatch
+):
+    from budgets import tasks
+
+    pool, items = approval
+    voter = make_resident(pool.district)
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks.ballot_receipt_email, "apply_async", _broker_down)
+        with django_capture_on_commit_callbacks(execute=True):
+            ballot = services.ballot_cast(
+                pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1}
+            )
+    ballot.refresh_from_db()
+    assert ballot.receipt_unsent and mail.outbox == []
+    # The first sweep only notes it (its own task might still be on the way); the next sends.
+    assert tasks.ballot_receipts_sweep() == 0 and mail.outbox == []
+    assert tasks.ballot_receipts_sweep() == 1
+    assert len(mail.outbox) == 1 and ballot.receipt in mail.outbox[0].body
+    assert mail.outbox[0].to == [voter.email]
+    ballot.refresh_from_db()
+    assert not ballot.receipt_unsent
+    assert tasks.ballot_receipts_sweep() == 0 and len(mail.outbox) == 1
+
+
+def test_a_failed_receipt_email_stays_unsent_for_a_retry(approval, monkeypatch):
+    from budgets import tasks
+
+    pool, items = approval
+    ballot = services.ballot_cast(
+        pool=pool, voter=make_resident(pool.district), choices={items[0].pk: 1, items[1].pk: 1}
+    )
+
+    def smtp_down(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP server refused the connection")
+
+    monkeypatch.setattr(tasks, "send_mail", smtp_down)
+    with pytest.raises(OSError):
+        tasks.ballot_receipt_email.apply(
+            kwargs={"ballot_id": ballot.pk, "receipt": ballot.receipt}, throw=True, retries=5
+        )
+    ballot.refresh_from_db()
+    assert ballot.receipt_unsent
+
+
+def test_the_sweep_leaves_replaced_frozen_and_paper_ballots_alone(approval):
+    from budgets.selectors import ballots_receipt_unsent
+    from budgets.tasks import ballot_receipts_sweep
+
+    pool, items = approval
+    voter = make_resident(pool.district)
+    first = services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1})
+    old = first.receipt
+    second = services.ballot_cast(pool=pool, voter=voter, choices={items[2].pk: 1, items[3].pk: 1})
+    assert ballots_receipt_unsent() == [(first.pk, second.receipt)]
+    assert second.receipt != old
+    CensusRecordFactory(district=pool.district, national_id="5550003333")
+    for staff in (make_staff(pool.district), make_staff(pool.district)):
+        services.paper_entry_record(
+            pool=pool,
+            staff=staff,
+            national_id="5550003333",
+            choices={items[0].pk: 1, items[1].pk: 1},
+            booth="School 5",
+        )
+    assert not Ballot.objects.get(channel="paper").receipt_unsent
+    _close(pool)
+    services.ballots_freeze(pool=Pool.objects.get(pk=pool.pk))
+    assert ballots_receipt_unsent() == []
+    assert not Ballot.objects.filter(receipt_unsent=True).exists()
+    assert ballot_receipts_sweep() == 0 and ballot_receipts_sweep() == 0
+    assert mail.outbox == []
+
+
 def test_receipts_are_random_and_long():
     codes = {services.receipt_new() for _ in range(1000)}
     assert len(codes) == 1000
