@@ -13,6 +13,7 @@ from budgets.models import (
     PaperBallot,
     Pool,
     Report,
+    Tally,
 )
 from budgets.phases import Phase
 from districts.models import CensusRecord
@@ -145,7 +146,6 @@ def paper_queue(*, pool: Pool, state: str):
 
 def pool_tallies(*, pool: Pool) -> dict:
     """The pool's tallies, official first, with the proposals' titles by project id."""
-    from budgets.models import Tally
     from proposals.models import Proposal
 
     tallies = list(
@@ -208,3 +208,13 @@ def ballots_receipt_unsent(*, limit: int = 1000) -> list[tuple[int, str]]:
         .order_by("pk")
         .values_list("pk", "receipt")[:limit]
     )
+
+
+def tallies_queued() -> list[int]:
+    """Ids of the tallies waiting for a worker."""
+    return list(Tally.objects.filter(state=Tally.State.QUEUED).values_list("pk", flat=True))
+
+
+def reports_rendering() -> list[int]:
+    """Ids of the report versions waiting for (or in) their rendering."""
+    return list(Report.objects.filter(state=Report.State.RENDERING).values_list("pk", flat=True))

@@ -8,7 +8,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-SWEEP_SEEN = "budgets:receipt-sweep-seen"
+# What each sweep found last time (cache keys).
+SWEEP_RECEIPTS = "budgets:sweep:receipts"
+SWEEP_TALLIES = "budgets:sweep:tallies"
+SWEEP_REPORTS = "budgets:sweep:reports"
 RETRY = {
     "acks_late": True,
     "autoretry_for": (OperationalError, OSError),
@@ -68,18 +71,41 @@ def ballot_receipts_sweep() -> int:
     Only receipts that were unsent at the previous sweep too (minutes ago) are queued: a
     ballot cast a moment ago has its own task on the way, and needs no second e-mail.
     """
-    from django.core.cache import cache
-
     from budgets import selectors
 
     unsent = [f"{ballot_id}:{receipt}" for ballot_id, receipt in selectors.ballots_receipt_unsent()]
-    earlier = set(cache.get(SWEEP_SEEN) or ())
-    cache.set(SWEEP_SEEN, unsent, timeout=24 * 3600)
-    due = [entry for entry in unsent if entry in earlier]
+    due = _seen_twice(SWEEP_RECEIPTS, unsent)
     for entry in due:
         ballot_id, receipt = entry.split(":")
         ballot_receipt_email.delay(ballot_id=int(ballot_id), receipt=receipt)
     return len(due)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def work_sweep() -> int:
+    """Beat: queue again the tallies still queued and the reports still being rendered since
+    the previous sweep (minutes ago): their task was lost, most likely to a broker outage.
+
+    Both tasks are safe to run twice, so a task that was merely slow costs a repeat, no harm.
+    """
+    from budgets import selectors
+
+    tallies = _seen_twice(SWEEP_TALLIES, [str(pk) for pk in selectors.tallies_queued()])
+    for tally_id in tallies:
+        tally_pool.delay(tally_id=int(tally_id))
+    reports = _seen_twice(SWEEP_REPORTS, [str(pk) for pk in selectors.reports_rendering()])
+    for report_id in reports:
+        render_report.delay(report_id=int(report_id))
+    return len(tallies) + len(reports)
+
+
+def _seen_twice(key: str, entries: list[str]) -> list[str]:
+    """The entries the previous sweep found too; remembers these for the next sweep."""
+    from django.core.cache import cache
+
+    earlier = set(cache.get(key) or ())
+    cache.set(key, entries, timeout=24 * 3600)
+    return [entry for entry in entries if entry in earlier]
 
 
 @shared_task(**RETRY)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budgets.models import AuditEvent, Cycle, CycleSummary, Pool, Report, ReportFile, Tally
+from civic.queue import enqueue_on_commit
 
 Action = AuditEvent.Action
 State = Report.State
@@ -70,7 +71,7 @@ def report_request(*, tally: Tally, requested_by=None, reason: str = "") -> Repo
         report=report,
         note=reason,
     )
-    tasks.render_report.delay_on_commit(report_id=report.pk)
+    enqueue_on_commit(tasks.render_report, report_id=report.pk)
     return report
 
 
@@ -87,7 +88,7 @@ def report_render_again(*, report: Report, user) -> Report:
     report.state, report.progress, report.error = State.RENDERING, 0, ""
     report.save(update_fields=["state", "progress", "error"])
     audit(action=Action.REPORT_REQUESTED, pool=report.pool, actor=user, report=report)
-    tasks.render_report.delay_on_commit(report_id=report.pk)
+    enqueue_on_commit(tasks.render_report, report_id=report.pk)
     return report
 
 
@@ -168,7 +169,7 @@ def report_approve(*, report: Report, user) -> Report:
         selected_ids=_proposal_ids(report.tally, report.tally.selected),
     )
     audit(action=Action.REPORT_APPROVED, pool=report.pool, actor=user, report=report)
-    tasks.render_cycle_summary.delay_on_commit(cycle_id=report.pool.cycle_id)
+    enqueue_on_commit(tasks.render_cycle_summary, cycle_id=report.pool.cycle_id)
     return report
 
 
@@ -233,7 +234,7 @@ def retally_request(*, pool: Pool, user, reason: str) -> Tally:
         requested_by=user,
     )
     audit(action=Action.RETALLY, pool=pool, actor=user, tally=tally, note=reason)
-    tasks.tally_pool.delay_on_commit(tally_id=tally.pk)
+    enqueue_on_commit(tasks.tally_pool, tally_id=tally.pk)
     return tally
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from budgets import tally as engine
 from budgets.models import BallotFreeze, BallotMethod, Pool, Tally
+from civic.queue import enqueue_on_commit
 
 State = Tally.State
 
@@ -66,7 +67,7 @@ def tally_request(
         tally.refresh_from_db()
         created = True
     if created:
-        tasks.tally_pool.delay_on_commit(tally_id=tally.pk)
+        enqueue_on_commit(tasks.tally_pool, tally_id=tally.pk)
     return tally
 
 

@@ -1,12 +1,10 @@
 """Casting ballots, freezing them when voting closes, and the reminder round."""
 
 import base64
-import logging
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -28,9 +26,8 @@ from budgets.models import (
 )
 from budgets.phases import Phase
 from budgets.tally import pb
+from civic.queue import enqueue_on_commit
 from districts.models import CensusRecord
-
-logger = logging.getLogger(__name__)
 
 RECEIPT_BYTES = 10  # 80 random bits: 16 base32 characters
 REMINDER_BEFORE = timedelta(days=2)
@@ -204,6 +201,8 @@ def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
     database. Queues the receipt e-mail after commit (if the broker is down, the sweep sends
     it later). Raises ValidationError with sentences for the resident.
     """
+    from budgets import tasks
+
     record, frozen, on_paper, existing = _voter_state(pool=pool, voter=voter)
     if frozen:
         raise ValidationError(_("Voting in this pool has closed."), code="closed")
@@ -228,26 +227,8 @@ def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
         choices=choices,
         existing=existing[0] if existing else None,
     )
-    transaction.on_commit(
-        partial(_receipt_email_queue, ballot_id=ballot.pk, receipt=ballot.receipt)
-    )
+    enqueue_on_commit(tasks.ballot_receipt_email, ballot_id=ballot.pk, receipt=ballot.receipt)
     return ballot
-
-
-def _receipt_email_queue(*, ballot_id: int, receipt: str) -> None:
-    """Queue the receipt e-mail once the ballot is stored; never fail the cast for it.
-
-    If the broker cannot be reached the ballot stays `receipt_unsent` and the sweep sends the
-    e-mail later: the resident still gets the receipt page, and the e-mail, at least once.
-    """
-    from budgets import tasks
-
-    try:
-        tasks.ballot_receipt_email.apply_async(
-            kwargs={"ballot_id": ballot_id, "receipt": receipt}, retry=False
-        )
-    except Exception:  # the broker's errors vary by transport; the sweep covers them all
-        logger.warning("receipt e-mail of ballot %s not queued; the sweep will send it", ballot_id)
 
 
 def receipt_mark_sent(*, ballot_id: int, receipt: str) -> None:
@@ -411,7 +392,7 @@ def voting_reminder_start(*, pool: Pool) -> VotingReminder | None:
     user_ids = list(voting_reminder_recipients(pool=pool).values_list("pk", flat=True))
     reminder = VotingReminder.objects.create(pool=pool, recipients=len(user_ids))
     for user_id in user_ids:
-        tasks.voting_reminder_email.delay_on_commit(pool_id=pool.pk, user_id=user_id)
+        enqueue_on_commit(tasks.voting_reminder_email, pool_id=pool.pk, user_id=user_id)
     return reminder
 
 

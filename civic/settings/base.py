@@ -213,6 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     "close-voting": {"task": "budgets.tasks.pools_close_voting", "schedule": 60.0},
     "voting-reminders": {"task": "budgets.tasks.pools_send_reminders", "schedule": 900.0},
     "receipt-sweep": {"task": "budgets.tasks.ballot_receipts_sweep", "schedule": 300.0},
+    "work-sweep": {"task": "budgets.tasks.work_sweep", "schedule": 300.0},
 }
 
 # Security defaults (production.py hardens further) ---------------------------------------------

@@ -234,25 +234,18 @@ def test_a_sent_receipt_is_marked_and_not_sent_again(approval, django_capture_on
     assert len(mail.outbox) == 1
 
 
-def _broker_down(*args, **kwargs):
-    from kombu.exceptions import OperationalError
-
-    raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-
 def test_cast_stands_when_the_broker_is_down_and_the_sweep_sends_the_receipt(
-    approval, django_capture_on_commit_callbacks, monkeypatch
+    approval, django_capture_on_commit_callbacks, broker_down
 ):
     from budgets import tasks
 
     pool, items = approval
     voter = make_resident(pool.district)
-    with monkeypatch.context() as patch:
-        patch.setattr(tasks.ballot_receipt_email, "apply_async", _broker_down)
-        with django_capture_on_commit_callbacks(execute=True):
-            ballot = services.ballot_cast(
-                pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1}
-            )
+    with django_capture_on_commit_callbacks(execute=True):
+        ballot = services.ballot_cast(
+            pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1}
+        )
+    broker_down.up()
     ballot.refresh_from_db()
     assert ballot.receipt_unsent and mail.outbox == []
     # The first sweep only notes it (its own task might still be on the way); the next sends.

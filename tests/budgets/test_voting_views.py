@@ -333,18 +333,10 @@ def test_the_receipt_is_shown_once_and_emailed(client, django_capture_on_commit_
 
 
 def test_the_receipt_is_shown_when_the_broker_is_down(
-    client, django_capture_on_commit_callbacks, monkeypatch
+    client, django_capture_on_commit_callbacks, broker_down
 ):
     """The ballot is stored before the e-mail is queued: a broker outage must not turn the
     cast into an error page (the sweep e-mails the receipt later; tests/budgets/test_ballots)."""
-    from kombu.exceptions import OperationalError
-
-    from budgets import tasks
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(tasks.ballot_receipt_email, "apply_async", broker_down)
     pool, items = make_voting_pool()
     client.force_login(make_resident(pool.district))
     with django_capture_on_commit_callbacks(execute=True):
