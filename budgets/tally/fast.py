@@ -265,12 +265,14 @@ def _some_stop(data, start, unit, budget, last, exhaustive, settle):
 
 
 def warm_up() -> None:
-    """Compile the scan now (numba caches it on disk) instead of in the first tally."""
+    """Compile the scan and the single run now (numba caches them on disk), not in a tally."""
     from .profile import make_profile
 
     profile = make_profile(["a", "b", "c"], [3, 2, 2], 4, [[0], [0, 1], [1, 2], [2]])
     data = arrays(profile, np.ones(3, dtype=bool), np.arange(3))
-    scan(data, Fraction(profile.budget, profile.num_voters), 1, profile.budget, 0, None, True, 99)
+    start = Fraction(profile.budget, profile.num_voters)
+    scan(data, start, 1, profile.budget, 0, None, True, 99)
+    winners(data, start)
 
 
 @njit(cache=True, nogil=True)

@@ -131,3 +131,4 @@ def test_warm_up_compiles_and_scans():
     assert runs >= 1
     assert code in (fast.OVER, fast.EXHAUSTIVE)
     assert (step - 1 if code == fast.OVER else step) == plain_loop(profile, Options())
+    assert fast.winners(data, Fraction(3)) == mes_engine.run(inst, Fraction(3)).winners
