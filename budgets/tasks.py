@@ -72,9 +72,10 @@ def ballot_receipts_sweep() -> int:
     ballot cast a moment ago has its own task on the way, and needs no second e-mail.
     """
     from budgets import selectors
+    from civic.queue import seen_twice
 
     unsent = [f"{ballot_id}:{receipt}" for ballot_id, receipt in selectors.ballots_receipt_unsent()]
-    due = _seen_twice(SWEEP_RECEIPTS, unsent)
+    due = seen_twice(SWEEP_RECEIPTS, unsent)
     for entry in due:
         ballot_id, receipt = entry.split(":")
         ballot_receipt_email.delay(ballot_id=int(ballot_id), receipt=receipt)
@@ -89,23 +90,15 @@ def work_sweep() -> int:
     Both tasks are safe to run twice, so a task that was merely slow costs a repeat, no harm.
     """
     from budgets import selectors
+    from civic.queue import seen_twice
 
-    tallies = _seen_twice(SWEEP_TALLIES, [str(pk) for pk in selectors.tallies_queued()])
+    tallies = seen_twice(SWEEP_TALLIES, [str(pk) for pk in selectors.tallies_queued()])
     for tally_id in tallies:
         tally_pool.delay(tally_id=int(tally_id))
-    reports = _seen_twice(SWEEP_REPORTS, [str(pk) for pk in selectors.reports_rendering()])
+    reports = seen_twice(SWEEP_REPORTS, [str(pk) for pk in selectors.reports_rendering()])
     for report_id in reports:
         render_report.delay(report_id=int(report_id))
     return len(tallies) + len(reports)
-
-
-def _seen_twice(key: str, entries: list[str]) -> list[str]:
-    """The entries the previous sweep found too; remembers these for the next sweep."""
-    from django.core.cache import cache
-
-    earlier = set(cache.get(key) or ())
-    cache.set(key, entries, timeout=24 * 3600)
-    return [entry for entry in entries if entry in earlier]
 
 
 @shared_task(**RETRY)

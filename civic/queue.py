@@ -28,3 +28,13 @@ def _publish(task, kwargs: dict) -> None:
         task.apply_async(kwargs=kwargs, retry=False)
     except (BrokerError, OSError):
         logger.warning("%s%s not queued (broker unreachable); a sweep queues it", task.name, kwargs)
+
+
+def seen_twice(key: str, entries: list[str]) -> list[str]:
+    """For a beat sweep: the entries its previous run found too (so their own task, if it was
+    merely on its way, had minutes to arrive); remembers these entries for the next run."""
+    from django.core.cache import cache
+
+    earlier = set(cache.get(key) or ())
+    cache.set(key, entries, timeout=24 * 3600)
+    return [entry for entry in entries if entry in earlier]

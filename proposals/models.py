@@ -231,11 +231,17 @@ class Review(models.Model):
     internal_note = models.TextField(_("internal note"), max_length=REASON_MAX, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     notified_at = models.DateTimeField(_("author notified at"), null=True, blank=True)
+    # Written with the review when the author is to be told, cleared once the e-mail is sent:
+    # a notice whose task never reached the broker is sent by the sweep (tasks.py).
+    notice_due = models.BooleanField(_("author notice due"), default=False)
 
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(notice_due=True), name="review_notice_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.from_status} → {self.to_status}"

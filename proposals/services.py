@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from budgets.models import Pool
 from budgets.phases import Phase
 from civic.formatting import money
+from civic.queue import enqueue_on_commit
 from proposals import images, tasks
 from proposals.models import (
     BODY_MAX,
@@ -97,6 +98,7 @@ def _record(
     internal_note: str = "",
     notify: bool = True,
 ) -> Review:
+    notice = notify and from_status != proposal.status and proposal.author_id is not None
     review = Review.objects.create(
         proposal=proposal,
         actor=actor,
@@ -105,9 +107,10 @@ def _record(
         to_status=proposal.status,
         public_reason=clean_text(public_reason),
         internal_note=clean_text(internal_note),
+        notice_due=notice,
     )
-    if notify and from_status != proposal.status and proposal.author_id is not None:
-        tasks.proposal_status_email.delay_on_commit(review_id=review.pk)
+    if notice:
+        enqueue_on_commit(tasks.proposal_status_email, review_id=review.pk)
     return review
 
 

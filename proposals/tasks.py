@@ -22,7 +22,7 @@ def proposal_status_email(*, review_id: int) -> None:
         review = (
             Review.objects.select_for_update(of=("self",))
             .select_related("proposal", "proposal__author", "proposal__pool__district")
-            .filter(pk=review_id, notified_at__isnull=True)
+            .filter(pk=review_id, notice_due=True)
             .first()
         )
         if review is None or review.proposal.author is None:
@@ -40,7 +40,25 @@ def proposal_status_email(*, review_id: int) -> None:
             [author.email],
         )
         review.notified_at = timezone.now()
-        review.save(update_fields=["notified_at"])
+        review.notice_due = False
+        review.save(update_fields=["notified_at", "notice_due"])
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def reviews_notice_sweep() -> int:
+    """Beat: queue the authors' status e-mails whose task never reached the broker.
+
+    Only reviews whose notice was due at the previous sweep too (minutes ago) are queued: a
+    review made a moment ago has its own task on the way.
+    """
+    from civic.queue import seen_twice
+    from proposals.models import Review
+
+    due = [str(pk) for pk in Review.objects.filter(notice_due=True).values_list("pk", flat=True)]
+    due = seen_twice("proposals:sweep:notices", due)
+    for review_id in due:
+        proposal_status_email.delay(review_id=int(review_id))
+    return len(due)
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

@@ -123,3 +123,42 @@ def worker_process(require_redis, require_postgres, transactional_db, tmp_path):
             worker.kill()
             worker.wait()
         log.close()
+
+
+def _broker_down(*args, **kwargs):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+class Broker:
+    """Takes the broker down (no eager shortcut; every publish fails as kombu's does) and up."""
+
+    def __init__(self) -> None:
+        from civic.celery import app
+
+        self.app = app
+        self.saved = app.conf.task_always_eager
+        self.patch = pytest.MonkeyPatch()
+
+    def down(self) -> None:
+        self.app.conf.task_always_eager = False
+        from budgets import tasks
+        from proposals.tasks import proposal_status_email
+
+        lost = (tasks.tally_pool, tasks.render_report, tasks.ballot_receipt_email)
+        for task in (*lost, proposal_status_email):
+            self.patch.setattr(task, "apply_async", _broker_down)
+
+    def up(self) -> None:
+        self.patch.undo()
+        self.app.conf.task_always_eager = self.saved
+
+
+@pytest.fixture
+def broker_down():
+    """Redis out of reach for the tasks the services queue after commit; `.up()` ends it."""
+    broker = Broker()
+    broker.down()
+    yield broker
+    broker.up()

@@ -214,6 +214,7 @@ CELERY_BEAT_SCHEDULE = {
     "voting-reminders": {"task": "budgets.tasks.pools_send_reminders", "schedule": 900.0},
     "receipt-sweep": {"task": "budgets.tasks.ballot_receipts_sweep", "schedule": 300.0},
     "work-sweep": {"task": "budgets.tasks.work_sweep", "schedule": 300.0},
+    "notice-sweep": {"task": "proposals.tasks.reviews_notice_sweep", "schedule": 300.0},
 }
 
 # Security defaults (production.py hardens further) ---------------------------------------------

@@ -170,6 +170,7 @@ def test_task_with_unknown_review_or_deleted_author_does_nothing(pool, staff):
         action=Action.START_REVIEW,
         from_status=Status.SUBMITTED,
         to_status=Status.UNDER_REVIEW,
+        notice_due=True,  # as proposal_review writes it
     )
     proposal.author.delete()
     tasks.proposal_status_email(review_id=review.pk)
@@ -184,6 +185,7 @@ def test_email_failed_send_is_sent_on_retry(pool, staff, monkeypatch):
         action=Action.START_REVIEW,
         from_status=Status.SUBMITTED,
         to_status=Status.UNDER_REVIEW,
+        notice_due=True,  # as proposal_review writes it
     )
     real_send = tasks.send_mail
     calls = []
@@ -198,4 +200,37 @@ def test_email_failed_send_is_sent_on_retry(pool, staff, monkeypatch):
     with pytest.raises(OSError):
         tasks.proposal_status_email(review_id=review.pk)
     tasks.proposal_status_email(review_id=review.pk)  # what Celery's autoretry does
+    assert len(mail.outbox) == 1
+
+
+def test_status_change_stands_when_the_broker_is_down_and_the_sweep_sends_the_email(
+    pool, staff, broker_down, django_capture_on_commit_callbacks
+):
+    proposal = make_proposal(pool)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_review(proposal=proposal, actor=staff, action=Action.START_REVIEW)
+    broker_down.up()
+    review = Review.objects.get(proposal=proposal, action=Action.START_REVIEW)
+    assert review.notice_due and mail.outbox == []
+    assert tasks.reviews_notice_sweep() == 0  # it might still be on its way
+    assert tasks.reviews_notice_sweep() == 1
+    assert [message.to for message in mail.outbox] == [[proposal.author.email]]
+    review.refresh_from_db()
+    assert not review.notice_due and review.notified_at is not None
+    assert tasks.reviews_notice_sweep() == 0 and len(mail.outbox) == 1
+
+
+def test_changes_that_tell_nobody_are_never_swept(pool, staff, django_capture_on_commit_callbacks):
+    proposal = make_proposal(pool)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_review(proposal=proposal, actor=staff, action=Action.START_REVIEW)
+    Review.objects.create(
+        proposal=proposal,
+        actor=staff,
+        action=Action.EDIT,
+        from_status=proposal.status,
+        to_status=proposal.status,
+    )
+    assert not Review.objects.filter(notice_due=True).exists()
+    assert tasks.reviews_notice_sweep() == 0 and tasks.reviews_notice_sweep() == 0
     assert len(mail.outbox) == 1

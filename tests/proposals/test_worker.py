@@ -21,6 +21,7 @@ def test_status_email_task_runs_on_a_real_worker_once(celery_worker):
         action=Review.Action.START_REVIEW,
         from_status=Status.SUBMITTED,
         to_status=Status.UNDER_REVIEW,
+        notice_due=True,  # as proposal_review writes it
     )
 
     first = tasks.proposal_status_email.delay(review_id=review.pk)
