@@ -36,7 +36,7 @@ LOCKED = (
     "district_id",
 )
 
-FROZEN = "the ballots of this pool are frozen"
+FROZEN = _locks.FROZEN
 
 PG_SQL = _locks.pg_pool_lock(LOCKED) + f"""
 CREATE OR REPLACE FUNCTION budgets_ballot_frozen() RETURNS trigger AS $$
@@ -81,33 +81,17 @@ DROP TRIGGER IF EXISTS budgets_freeze_immutable ON budgets_ballotfreeze;
 DROP FUNCTION IF EXISTS budgets_freeze_immutable();
 """
 
-_FROZEN_POOL = "EXISTS (SELECT 1 FROM budgets_ballotfreeze f WHERE f.pool_id = {pool})"
-_LINE_POOL = "(SELECT b.pool_id FROM budgets_ballot b WHERE b.id = {ballot})"
 SQLITE_SQL = [
     "DROP TRIGGER IF EXISTS budgets_pool_lock;",
     _locks.sqlite_pool_lock(LOCKED),
-    *(
-        f"""CREATE TRIGGER budgets_ballot_frozen_{op.lower()} BEFORE {op} ON budgets_ballot
-        FOR EACH ROW WHEN {_FROZEN_POOL.format(pool="NEW.pool_id")}
-        BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END;"""
-        for op in ("INSERT", "UPDATE")
-    ),
-    *(
-        f"""CREATE TRIGGER budgets_ballotline_frozen_{op.lower()} BEFORE {op} ON budgets_ballotline
-        FOR EACH ROW WHEN {_FROZEN_POOL.format(pool=_LINE_POOL.format(ballot="NEW.ballot_id"))}
-        BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END;"""
-        for op in ("INSERT", "UPDATE")
-    ),
+    *_locks.SQLITE_BALLOT_TRIGGERS,
     """CREATE TRIGGER budgets_freeze_immutable BEFORE UPDATE ON budgets_ballotfreeze
     FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'a ballot freeze cannot change'); END;""",
 ]
 SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS budgets_pool_lock;",
     _locks.sqlite_pool_lock(_locks.LOCKED_0002),
-    "DROP TRIGGER IF EXISTS budgets_ballot_frozen_insert;",
-    "DROP TRIGGER IF EXISTS budgets_ballot_frozen_update;",
-    "DROP TRIGGER IF EXISTS budgets_ballotline_frozen_insert;",
-    "DROP TRIGGER IF EXISTS budgets_ballotline_frozen_update;",
+    *_locks.SQLITE_BALLOT_TRIGGERS_DROP,
     "DROP TRIGGER IF EXISTS budgets_freeze_immutable;",
 ]
 

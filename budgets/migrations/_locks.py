@@ -55,6 +55,34 @@ def sqlite_pool_lock(locked) -> str:
     BEGIN SELECT RAISE(ABORT, '{POOL_MESSAGE}'); END;"""
 
 
+FROZEN = "the ballots of this pool are frozen"
+_FROZEN_POOL = "EXISTS (SELECT 1 FROM budgets_ballotfreeze f WHERE f.pool_id = {pool})"
+_LINE_POOL = "(SELECT b.pool_id FROM budgets_ballot b WHERE b.id = {ballot})"
+
+# SQLite's frozen-ballot triggers (0005). SQLite rebuilds a table to alter it, and these
+# triggers name budgets_ballot: a migration that alters budgets_ballot or budgets_ballotline
+# runs SQLITE_BALLOT_TRIGGERS_DROP first and SQLITE_BALLOT_TRIGGERS after.
+SQLITE_BALLOT_TRIGGERS = [
+    *(
+        f"""CREATE TRIGGER budgets_ballot_frozen_{op.lower()} BEFORE {op} ON budgets_ballot
+        FOR EACH ROW WHEN {_FROZEN_POOL.format(pool="NEW.pool_id")}
+        BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END;"""
+        for op in ("INSERT", "UPDATE")
+    ),
+    *(
+        f"""CREATE TRIGGER budgets_ballotline_frozen_{op.lower()} BEFORE {op} ON budgets_ballotline
+        FOR EACH ROW WHEN {_FROZEN_POOL.format(pool=_LINE_POOL.format(ballot="NEW.ballot_id"))}
+        BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END;"""
+        for op in ("INSERT", "UPDATE")
+    ),
+]
+SQLITE_BALLOT_TRIGGERS_DROP = [
+    f"DROP TRIGGER IF EXISTS budgets_{table}_frozen_{op};"
+    for table in ("ballot", "ballotline")
+    for op in ("insert", "update")
+]
+
+
 def run(statements_by_vendor):
     """A RunPython function executing the statements for the connection's vendor."""
 
