@@ -7,13 +7,14 @@ Run by hand or with `make bench`; not part of the test suite. It creates (and af
 drops) its own PostgreSQL database, migrates it, makes a knapsack pool in its voting phase
 with 20 projects and N residents with sessions (made directly, as a sign-in leaves them, so
 the login rate limits do not interfere), starts gunicorn on loopback with production-like
-settings (DEBUG off, the production worker class, Redis as broker so the receipt e-mail is
+settings (DEBUG off, the production worker class, Redis as broker so the receipt relay is
 only queued) and measures, from C concurrent clients on loopback:
 
 0. sign-in: every resident opens the ballot page, which gives the CSRF cookie and token;
 1. ballots: every resident casts a valid ballot — the real `confirm` POST (session, CSRF,
-   permission check, validation against the database, row locks, insert, receipt e-mail
-   queued, receipt kept in the session, redirect); ballots/s and p50/p95/p99 latency;
+   permission check, validation against the database, row locks, insert, the receipt's
+   e-mail left in the ballot's outbox and a relay asked for it at most once a second per
+   worker, receipt kept in a signed cookie, redirect); ballots/s and p50/p95/p99 latency;
 2. bare: as many requests to an endpoint that does one upsert through the same Django stack
    and the same gunicorn — the baseline the ballots are a ratio of; and a second baseline,
    a signed-in resident's CSRF-checked POST doing the same one upsert (session and user

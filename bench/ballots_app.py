@@ -308,7 +308,7 @@ def profile_casts(setup: dict, casts: int) -> None:
         "cast": _Stage("ballot_cast service (BEGIN ... COMMIT)", 1),
         "check": _Stage("choices check (SELECT costs, validate)", 2),
         "store": _Stage("store (INSERT/UPDATE ballot, lines)", 2),
-        "mail": _Stage("receipt e-mail queued (Celery -> Redis)", 2),
+        "mail": _Stage("receipt relay asked (Celery -> Redis, <= 1/s)", 2),
         "save": _Stage("session save (BEGIN, UPDATE, COMMIT)", 1),
     }
     client = Client(HTTP_HOST="127.0.0.1")

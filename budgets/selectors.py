@@ -201,15 +201,6 @@ def reports_awaiting_approval():
     )
 
 
-def ballots_receipt_unsent(*, limit: int = 1000) -> list[tuple[int, str]]:
-    """Ballots of open pools whose receipt e-mail was never sent: (id, receipt), oldest first."""
-    return list(
-        Ballot.objects.filter(receipt_unsent=True, census_record__claimed_by__isnull=False)
-        .order_by("pk")
-        .values_list("pk", "receipt")[:limit]
-    )
-
-
 def tallies_queued() -> list[int]:
     """Ids of the tallies waiting for a worker."""
     return list(Tally.objects.filter(state=Tally.State.QUEUED).values_list("pk", flat=True))

@@ -2,16 +2,16 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import OperationalError
+from django.core.mail import get_connection, send_mail
+from django.db import OperationalError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 # What each sweep found last time (cache keys).
-SWEEP_RECEIPTS = "budgets:sweep:receipts"
 SWEEP_TALLIES = "budgets:sweep:tallies"
 SWEEP_REPORTS = "budgets:sweep:reports"
+RELAY_BATCHES = 50  # batches per relay run; the next run takes the rest
 RETRY = {
     "acks_late": True,
     "autoretry_for": (OperationalError, OSError),
@@ -20,7 +20,7 @@ RETRY = {
 }
 
 
-def _send(*, user, template: str, context: dict) -> None:
+def _send(*, user, template: str, context: dict, connection=None) -> None:
     with translation.override(user.preferred_language):
         subject = render_to_string(f"budgets/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"budgets/email/{template}_body.txt", context)
@@ -29,57 +29,67 @@ def _send(*, user, template: str, context: dict) -> None:
         body,
         settings.DEFAULT_FROM_EMAIL,
         [user.email],
+        connection=connection,
     )
 
 
 @shared_task(**RETRY)
-def ballot_receipt_email(*, ballot_id: int, receipt: str) -> None:
-    """E-mail the voter the receipt of their ballot, unless it was sent or replaced since.
+def ballot_receipts_email(*, items: list[list]) -> int:
+    """E-mail a batch of receipts, [[ballot id, receipt], ...], over one SMTP connection.
 
-    The ballot is marked sent only after the e-mail went out: a failure leaves it to a retry
-    or to the sweep (at least once; a rare duplicate repeats the same receipt).
+    A receipt sent or replaced since it was claimed is skipped. Each ballot is marked sent
+    only after its e-mail went out: a failure leaves the rest to a retry of the batch, or to
+    the relay once the claim's lease runs out (at least once; a rare duplicate repeats the
+    same receipt). Returns how many e-mails went out.
     """
     from budgets import services
     from budgets.models import Ballot
 
-    ballot = (
+    wanted = {int(ballot_id): receipt for ballot_id, receipt in items}
+    ballots = (
         Ballot.objects.select_related("pool__district", "pool__cycle", "census_record__claimed_by")
-        .filter(
-            pk=ballot_id,
-            receipt=receipt,
-            receipt_unsent=True,
-            census_record__claimed_by__isnull=False,
-        )
-        .first()
+        .filter(pk__in=wanted, receipt_unsent=True, census_record__claimed_by__isnull=False)
+        .order_by("pk")
     )
-    if ballot is None:
-        return
-    user = ballot.census_record.claimed_by
-    url = settings.CIVIC_SITE_URL + reverse("budgets:ballot", args=[ballot.pool_id])
-    _send(
-        user=user,
-        template="receipt",
-        context={"pool": ballot.pool, "receipt": ballot.receipt, "ballot_url": url},
-    )
-    services.receipt_mark_sent(ballot_id=ballot_id, receipt=receipt)
+    sent = 0
+    with get_connection() as smtp:
+        for ballot in ballots:
+            if ballot.receipt != wanted[ballot.pk]:
+                continue  # replaced since the claim: the new receipt has its own claim
+            url = settings.CIVIC_SITE_URL + reverse("budgets:ballot", args=[ballot.pool_id])
+            _send(
+                user=ballot.census_record.claimed_by,
+                template="receipt",
+                context={"pool": ballot.pool, "receipt": ballot.receipt, "ballot_url": url},
+                connection=smtp,
+            )
+            services.receipt_mark_sent(ballot_id=ballot.pk, receipt=ballot.receipt)
+            sent += 1
+    return sent
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def ballot_receipts_sweep() -> int:
-    """Beat: queue the receipt e-mails whose task never reached the broker (broker down).
+def ballot_receipts_relay() -> int:
+    """Hand the receipts waiting for their e-mail to the workers, in batches; returns how many.
 
-    Only receipts that were unsent at the previous sweep too (minutes ago) are queued: a
-    ballot cast a moment ago has its own task on the way, and needs no second e-mail.
+    Asked for by the casts (at most once a second per web process) and run by beat every
+    minute as a sweep: that also picks up what a broker outage kept from the queue and
+    claims whose worker was lost. Safe to run twice at once: each run claims other rows.
     """
-    from budgets import selectors
-    from civic.queue import seen_twice
+    from budgets import services
 
-    unsent = [f"{ballot_id}:{receipt}" for ballot_id, receipt in selectors.ballots_receipt_unsent()]
-    due = seen_twice(SWEEP_RECEIPTS, unsent)
-    for entry in due:
-        ballot_id, receipt = entry.split(":")
-        ballot_receipt_email.delay(ballot_id=int(ballot_id), receipt=receipt)
-    return len(due)
+    queued = 0
+    for _batch in range(RELAY_BATCHES):
+        with transaction.atomic():
+            items = services.receipts_claim()
+        # After the claim commits, so the batch never waits for the claim's row locks. Should
+        # the broker refuse it, the claim's lease runs out and a later run claims them again.
+        if items:
+            ballot_receipts_email.apply_async(kwargs={"items": items})
+        queued += len(items)
+        if len(items) < services.RECEIPT_BATCH:
+            break
+    return queued
 
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

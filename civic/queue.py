@@ -1,6 +1,7 @@
 """Queueing Celery tasks after commit, so that a broker outage never fails a finished request."""
 
 import logging
+import time
 from functools import partial
 
 from django.db import transaction
@@ -28,6 +29,37 @@ def _publish(task, kwargs: dict) -> None:
         task.apply_async(kwargs=kwargs, retry=False)
     except (BrokerError, OSError):
         logger.warning("%s%s not queued (broker unreachable); a sweep queues it", task.name, kwargs)
+
+
+_KICKED: dict[str, float] = {}
+
+
+def kick_on_commit(task, *, every: float) -> None:
+    """After commit, have `task` (no arguments: it drains an outbox in the database) run soon.
+
+    However many commits ask, this process sends at most one message per `every` seconds,
+    each due `2 × every` seconds after it is sent. A commit whose message was skipped came
+    less than `every` seconds after one that was sent, so that task starts after this commit,
+    with `every` seconds to spare for clocks that differ between machines. In eager mode the
+    task runs at once. A broker error is logged and the next commit tries again; the task's
+    beat sweep drains what is left.
+    """
+    transaction.on_commit(partial(_kick, task, every))
+
+
+def _kick(task, every: float) -> None:
+    if task.app.conf.task_always_eager:
+        task.apply_async()
+        return
+    now = time.monotonic()
+    if now - _KICKED.get(task.name, float("-inf")) < every:
+        return
+    _KICKED[task.name] = now
+    try:
+        task.apply_async(countdown=2 * every, retry=False)
+    except (BrokerError, OSError):
+        del _KICKED[task.name]
+        logger.warning("%s not queued (broker unreachable); its sweep runs it", task.name)
 
 
 def seen_twice(key: str, entries: list[str]) -> list[str]:

@@ -48,10 +48,13 @@ def _empty_cache():
     """Rate limits and throttles live in the cache: every test starts with an empty one."""
     from django.core.cache import cache
 
+    from civic import queue
+
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")  # only this process's prefix, unlike FLUSHDB
     else:
         cache.clear()
+    queue._KICKED.clear()  # and the relay requests this process has sent
     yield
 
 
@@ -146,7 +149,8 @@ class Broker:
         from budgets import tasks
         from proposals.tasks import proposal_status_email
 
-        lost = (tasks.tally_pool, tasks.render_report, tasks.ballot_receipt_email)
+        lost = (tasks.tally_pool, tasks.render_report, tasks.ballot_receipts_relay)
+        lost += (tasks.ballot_receipts_email,)
         for task in (*lost, proposal_status_email):
             self.patch.setattr(task, "apply_async", _broker_down)
 

@@ -65,9 +65,12 @@ class Ballot(models.Model):
         default=False,
         help_text=_("Not counted until a paper/online conflict is resolved."),
     )
-    # Written with the ballot, cleared once its receipt e-mail is sent: a receipt whose
-    # e-mail task never reached the broker is sent by the sweep (tasks.ballot_receipts_sweep).
+    # The receipt e-mail's outbox. Written with each version of the ballot; a relay task
+    # (tasks.ballot_receipts_relay) claims waiting receipts in batches, stamping
+    # `receipt_queued_at`, and hands them to a worker, which clears `receipt_unsent` once the
+    # e-mail is sent. A claim that was never sent (worker lost) is claimed again after a lease.
     receipt_unsent = models.BooleanField(_("receipt not e-mailed yet"), default=False)
+    receipt_queued_at = models.DateTimeField(_("receipt e-mail queued at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ballot")

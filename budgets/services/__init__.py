@@ -21,6 +21,7 @@ from budgets.services.reports import (
 )
 from budgets.services.tallies import pool_tally_options, tally_fail, tally_request, tally_run
 from budgets.services.voting import (
+    RECEIPT_BATCH,
     age_band,
     ballot_cast,
     ballots_freeze,
@@ -28,6 +29,7 @@ from budgets.services.voting import (
     receipt_mark_sent,
     receipt_new,
     receipt_normalise,
+    receipts_claim,
     reminder_due,
     voter_problem,
     voting_reminder_recipients,
@@ -36,6 +38,7 @@ from budgets.services.voting import (
 
 __all__ = [
     "PHASE_OVERRIDE_FIELDS",
+    "RECEIPT_BATCH",
     "age_band",
     "ballot_cast",
     "ballots_freeze",
@@ -62,6 +65,7 @@ __all__ = [
     "tally_request",
     "tally_run",
     "receipt_normalise",
+    "receipts_claim",
     "reminder_due",
     "voter_problem",
     "voting_reminder_recipients",

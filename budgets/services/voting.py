@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,10 +27,13 @@ from budgets.models import (
 )
 from budgets.phases import Phase
 from budgets.tally import pb
-from civic.queue import enqueue_on_commit
+from civic.queue import enqueue_on_commit, kick_on_commit
 from districts.models import CensusRecord
 
 RECEIPT_BYTES = 10  # 80 random bits: 16 base32 characters
+RECEIPT_BATCH = 100  # receipt e-mails per worker task (one SMTP connection)
+RECEIPT_LEASE = timedelta(minutes=10)  # a claimed receipt not sent by then is claimed again
+RECEIPT_RELAY_EVERY = 1.0  # seconds: a web process asks for the relay at most this often
 REMINDER_BEFORE = timedelta(days=2)
 
 
@@ -103,12 +107,13 @@ def _pool_flags(*, pool: Pool, record: CensusRecord | None) -> tuple[bool, bool]
     return bool(frozen), bool(on_paper)
 
 
-# The two statements that open every cast (the busiest write of an election, so written
-# out): the first takes the voter's census record FOR UPDATE (parallel casts by one
-# resident queue here) and the pool FOR SHARE (closing, FOR UPDATE, waits for casts in
-# flight); the second, with a snapshot taken after those locks, reads what the cast
-# depends on. One statement could not do both: it would read with the snapshot it had
-# before it waited for a lock.
+# The statements of a cast on PostgreSQL (the busiest write of an election, so written out).
+# The first takes the voter's census record FOR UPDATE (parallel casts by one resident queue
+# here) and the pool FOR SHARE (closing, FOR UPDATE, waits for casts in flight). The second,
+# with a snapshot taken after those locks, reads everything the cast depends on: the voter,
+# the freeze, a paper ballot, the current ballot, and the projects on the ballot with the
+# cost that counts (as selectors.ballot_costs). One statement could not do both: it would
+# read with the snapshot it had before it waited for a lock. The third writes the ballot.
 _VOTER_LOCK_SQL = (
     "SELECT c.id FROM districts_censusrecord c, budgets_pool p "
     "WHERE c.claimed_by_id = %s AND p.id = %s FOR UPDATE OF c FOR SHARE OF p"
@@ -118,36 +123,81 @@ _VOTER_STATE_SQL = (
     "EXISTS (SELECT 1 FROM budgets_ballotfreeze f WHERE f.pool_id = %(pool)s), "
     "EXISTS (SELECT 1 FROM budgets_paperballot pb WHERE pb.pool_id = %(pool)s "
     "AND pb.census_record_id = c.id AND pb.state <> %(discarded)s), "
-    "b.id, b.held "
-    "FROM districts_censusrecord c LEFT JOIN budgets_ballot b "
+    "b.id, b.held"
+)
+_COSTS_SQL = (
+    ", items.ids, items.costs FROM districts_censusrecord c "
+    "LEFT JOIN budgets_ballot b ON b.pool_id = %(pool)s AND b.census_record_id = c.id "
+    "CROSS JOIN LATERAL (SELECT array_agg(i.id) AS ids, "
+    "array_agg(COALESCE(i.staff_cost, i.author_cost)) AS costs FROM proposals_proposal i "
+    "WHERE i.pool_id = %(pool)s AND i.status = %(on_ballot)s AND i.hidden_at IS NULL) items "
+    "WHERE c.claimed_by_id = %(user)s"
+)
+_NO_COSTS_SQL = (
+    " FROM districts_censusrecord c LEFT JOIN budgets_ballot b "
     "ON b.pool_id = %(pool)s AND b.census_record_id = c.id "
     "WHERE c.claimed_by_id = %(user)s"
+)
+# The ballot and its lines in one statement: insert or replace the ballot (the voter's
+# unique ballot in the pool), drop the lines no longer chosen, insert or re-weight the rest.
+# The three touch different rows, so PostgreSQL may run them in any order.
+_STORE_SQL = (
+    "WITH ballot AS ("
+    "INSERT INTO budgets_ballot (pool_id, census_record_id, channel, receipt, receipt_unsent, "
+    "receipt_queued_at, neighbourhood_id, age_band, held) VALUES (%(pool)s, %(record)s, "
+    "%(channel)s, %(receipt)s, %(receipt_unsent)s, %(receipt_queued_at)s, %(neighbourhood_id)s, "
+    "%(age_band)s, %(held)s) "
+    "ON CONFLICT (pool_id, census_record_id) WHERE census_record_id IS NOT NULL DO UPDATE SET "
+    "channel = EXCLUDED.channel, receipt = EXCLUDED.receipt, "
+    "receipt_unsent = EXCLUDED.receipt_unsent, receipt_queued_at = EXCLUDED.receipt_queued_at, "
+    "neighbourhood_id = EXCLUDED.neighbourhood_id, age_band = EXCLUDED.age_band, "
+    "held = EXCLUDED.held RETURNING id), "
+    "gone AS (DELETE FROM budgets_ballotline l USING ballot WHERE l.ballot_id = ballot.id "
+    "AND NOT l.proposal_id = ANY (%(proposals)s::bigint[])), "
+    "lines AS (INSERT INTO budgets_ballotline (ballot_id, proposal_id, weight) "
+    "SELECT ballot.id, x.proposal_id, x.weight FROM ballot, "
+    "unnest(%(proposals)s::bigint[], %(weights)s::smallint[]) AS x (proposal_id, weight) "
+    "ON CONFLICT (ballot_id, proposal_id) DO UPDATE SET weight = EXCLUDED.weight) "
+    "SELECT id FROM ballot"
 )
 # In the model's field order, which is how Model.from_db reads a partial row.
 _RECORD_FIELDS = ["id", "birth_year", "district_id", "neighbourhood_id"]
 
 
 def _voter_state(*, pool: Pool, voter):
-    """(census record or None, pool frozen, paper ballot recorded, (ballot id, held) or None),
-    with the record locked FOR UPDATE and the pool FOR SHARE (PostgreSQL)."""
+    """(census record or None, pool frozen, paper ballot recorded, (ballot id, held) or None,
+    ballot costs or None), with the record locked FOR UPDATE and the pool FOR SHARE; the
+    costs (proposal id → cost) are read here on PostgreSQL only."""
+    from proposals.models import Status
+
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgresql:
             cursor.execute(_VOTER_LOCK_SQL, [voter.pk, pool.pk])
         cursor.execute(
-            _VOTER_STATE_SQL,
-            {"pool": pool.pk, "user": voter.pk, "discarded": PaperBallot.State.DISCARDED},
+            _VOTER_STATE_SQL + (_COSTS_SQL if postgresql else _NO_COSTS_SQL),
+            {
+                "pool": pool.pk,
+                "user": voter.pk,
+                "discarded": PaperBallot.State.DISCARDED,
+                "on_ballot": Status.ON_BALLOT,
+            },
         )
         row = cursor.fetchone()
     if row is None:
         frozen = BallotFreeze.objects.filter(pool=pool).exists()
-        return None, frozen, False, None
+        return None, frozen, False, None, None
     record = CensusRecord.from_db(connection.alias, _RECORD_FIELDS, row[:4])
     existing = (row[6], bool(row[7])) if row[6] is not None else None
-    return record, bool(row[4]), bool(row[5]), existing
+    costs = dict(zip(row[8] or (), row[9] or (), strict=True)) if postgresql else None
+    return record, bool(row[4]), bool(row[5]), existing, costs
 
 
-def _choices_check(*, pool: Pool, choices: Mapping[int, int]) -> None:
-    costs = selectors.ballot_costs(pool=pool)
+def _choices_check(*, pool: Pool, choices: Mapping[int, int], costs=None) -> None:
+    """Refuse choices the pool's method does not allow; `costs` as selectors.ballot_costs
+    (read here when the caller has not)."""
+    if costs is None:
+        costs = selectors.ballot_costs(pool=pool)
     summary = summarise(BallotSpec.of(pool), costs, choices, explain=False)
     if not summary.castable:
         raise ValidationError(summary.problems + list(summary.line_problems.values()))
@@ -156,26 +206,47 @@ def _choices_check(*, pool: Pool, choices: Mapping[int, int]) -> None:
 _LOOK_UP = object()
 
 
+def _ballot_fields(*, pool, record, channel, held) -> dict:
+    """The columns of a ballot version besides its voter: a new receipt every time."""
+    return {
+        "channel": channel,
+        "receipt": receipt_new(),
+        "receipt_unsent": channel == Channel.ONLINE,
+        "receipt_queued_at": None,
+        "neighbourhood_id": record.neighbourhood_id,
+        "age_band": age_band(birth_year=record.birth_year, year=pool.dates.voting_ends.year),
+        "held": held,
+    }
+
+
 def _store(*, pool, record, channel, choices, held=False, existing=_LOOK_UP) -> Ballot:
     """Write the voter's ballot, replacing the old one in place; caller holds the record lock.
 
     `existing` is the id of the voter's current ballot (None: there is none), when the
-    caller has already read it.
+    caller has already read it. On PostgreSQL this is one statement.
     """
+    fields = _ballot_fields(pool=pool, record=record, channel=channel, held=held)
+    chosen = sorted(choices.items())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _STORE_SQL,
+                {
+                    "pool": pool.pk,
+                    "record": record.pk,
+                    **fields,
+                    "proposals": [pid for pid, _weight in chosen],
+                    "weights": [weight for _pid, weight in chosen],
+                },
+            )
+            (ballot_id,) = cursor.fetchone()
+        return Ballot(pk=ballot_id, pool=pool, census_record=record, **fields)
     if existing is _LOOK_UP:
         existing = (
             Ballot.objects.filter(pool=pool, census_record=record)
             .values_list("pk", flat=True)
             .first()
         )
-    fields = {
-        "channel": channel,
-        "receipt": receipt_new(),
-        "receipt_unsent": channel == Channel.ONLINE,
-        "neighbourhood_id": record.neighbourhood_id,
-        "age_band": age_band(birth_year=record.birth_year, year=pool.dates.voting_ends.year),
-        "held": held,
-    }
     if existing is None:
         ballot = Ballot.objects.create(pool=pool, census_record=record, **fields)
     else:
@@ -184,8 +255,7 @@ def _store(*, pool, record, channel, choices, held=False, existing=_LOOK_UP) -> 
         BallotLine.objects.filter(ballot_id=existing).delete()
         ballot = Ballot(pk=existing, pool=pool, census_record=record, **fields)
     BallotLine.objects.bulk_create(
-        BallotLine(ballot=ballot, proposal_id=pid, weight=weight)
-        for pid, weight in sorted(choices.items())
+        BallotLine(ballot=ballot, proposal_id=pid, weight=weight) for pid, weight in chosen
     )
     return ballot
 
@@ -198,12 +268,13 @@ def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
     census record, so parallel submissions leave exactly one ballot. The pool's settings
     cannot change once voting opened (a trigger), so the caller's pool object is used.
     Choices are checked against the projects on the ballot and their costs in the
-    database. Queues the receipt e-mail after commit (if the broker is down, the sweep sends
-    it later). Raises ValidationError with sentences for the resident.
+    database. The receipt waits in the ballot's outbox; after commit a relay is asked to
+    e-mail it (at most one request per process per second, however many residents vote).
+    Raises ValidationError with sentences for the resident.
     """
     from budgets import tasks
 
-    record, frozen, on_paper, existing = _voter_state(pool=pool, voter=voter)
+    record, frozen, on_paper, existing, costs = _voter_state(pool=pool, voter=voter)
     if frozen:
         raise ValidationError(_("Voting in this pool has closed."), code="closed")
     problem = voter_problem(pool=pool, record=record)
@@ -219,7 +290,7 @@ def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
             _("A paper ballot has been recorded for you in this vote, so you cannot vote online."),
             code="paper",
         )
-    _choices_check(pool=pool, choices=choices)
+    _choices_check(pool=pool, choices=choices, costs=costs)
     ballot = _store(
         pool=pool,
         record=record,
@@ -227,13 +298,39 @@ def ballot_cast(*, pool: Pool, voter, choices: Mapping[int, int]) -> Ballot:
         choices=choices,
         existing=existing[0] if existing else None,
     )
-    enqueue_on_commit(tasks.ballot_receipt_email, ballot_id=ballot.pk, receipt=ballot.receipt)
+    kick_on_commit(tasks.ballot_receipts_relay, every=RECEIPT_RELAY_EVERY)
     return ballot
 
 
+def receipts_claim(*, limit: int = RECEIPT_BATCH, now=None) -> list[tuple[int, str]]:
+    """Claim up to `limit` receipts waiting for their e-mail: (ballot id, receipt), oldest first.
+
+    Call inside a transaction. Claimed receipts are stamped and not claimed again until the
+    lease runs out (their e-mail task was lost); parallel relays skip each other's rows. The
+    row locks (FOR NO KEY UPDATE) leave casts free to add lines to these ballots. Only ballots
+    of open pools qualify (freezing clears the flag).
+    """
+    now = now or timezone.now()
+    due = list(
+        Ballot.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
+        .filter(receipt_unsent=True, census_record__claimed_by__isnull=False)
+        .filter(Q(receipt_queued_at__isnull=True) | Q(receipt_queued_at__lt=now - RECEIPT_LEASE))
+        .order_by("pk")
+        .values_list("pk", "receipt")[:limit]
+    )
+    Ballot.objects.filter(pk__in=[pk for pk, _receipt in due]).update(receipt_queued_at=now)
+    return due
+
+
 def receipt_mark_sent(*, ballot_id: int, receipt: str) -> None:
-    """The receipt e-mail of this version of the ballot went out (a newer one still will)."""
-    Ballot.objects.filter(pk=ballot_id, receipt=receipt).update(receipt_unsent=False)
+    """The receipt e-mail of this version of the ballot went out (a newer one still will).
+
+    Only while it is unsent: a pool frozen meanwhile has cleared the flag, and the database
+    refuses any change to a frozen ballot.
+    """
+    Ballot.objects.filter(pk=ballot_id, receipt=receipt, receipt_unsent=True).update(
+        receipt_unsent=False
+    )
 
 
 def _project_title(proposal) -> str:

@@ -212,7 +212,7 @@ CELERY_BEAT_SCHEDULE = {
     "compose-ballots": {"task": "proposals.tasks.pools_compose_ballots", "schedule": 300.0},
     "close-voting": {"task": "budgets.tasks.pools_close_voting", "schedule": 60.0},
     "voting-reminders": {"task": "budgets.tasks.pools_send_reminders", "schedule": 900.0},
-    "receipt-sweep": {"task": "budgets.tasks.ballot_receipts_sweep", "schedule": 300.0},
+    "receipt-relay": {"task": "budgets.tasks.ballot_receipts_relay", "schedule": 60.0},
     "work-sweep": {"task": "budgets.tasks.work_sweep", "schedule": 300.0},
     "notice-sweep": {"task": "proposals.tasks.reviews_notice_sweep", "schedule": 300.0},
 }

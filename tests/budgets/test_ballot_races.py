@@ -99,3 +99,37 @@ def test_cast_racing_the_close_is_either_in_the_freeze_or_refused():
     counted = {vote.voter_id for vote in pb.loads(freeze.ballots_pb).votes}
     stored = set(Ballot.objects.filter(pool=pool).values_list("receipt", flat=True))
     assert counted == stored  # no ballot stored after the digest was taken
+
+
+def test_parallel_relays_claim_each_receipt_once():
+    import time
+
+    from django.db import transaction
+
+    from budgets.services import voting
+
+    pool, items = make_voting_pool(method="knapsack")
+    ballots = [
+        services.ballot_cast(
+            pool=pool, voter=make_resident(pool.district), choices={items[0].pk: 1}
+        )
+        for _ in range(60)
+    ]
+    # The casts' own (eager) relay sent them: make all 60 wait again, as after an outage.
+    Ballot.objects.filter(pool=pool).update(receipt_unsent=True, receipt_queued_at=None)
+
+    def relay(i: int) -> list[tuple[int, str]]:
+        claimed = []
+        while True:
+            with transaction.atomic():
+                batch = voting.receipts_claim(limit=4)
+                time.sleep(0.01)  # hold the rows while the others claim
+            if not batch:
+                return claimed
+            claimed += batch
+
+    results, errors = in_parallel(6, relay)
+    assert errors == []
+    claimed = [item for result in results for item in result]
+    assert sorted(claimed) == sorted((ballot.pk, ballot.receipt) for ballot in ballots)
+    assert sum(1 for result in results if result) > 1  # they did run side by side

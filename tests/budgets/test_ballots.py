@@ -1,5 +1,6 @@
 """Casting ballots: method limits, eligibility, replacement, paper double entry, closing."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -192,6 +193,40 @@ def test_change_replaces_and_leaves_no_trace(approval, django_capture_on_commit_
     }
 
 
+def test_change_keeps_reweights_drops_and_adds_lines(cumulative):
+    pool, items = cumulative
+    voter = make_resident(pool.district)
+    services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 3, items[1].pk: 2})
+    second = services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 5, items[2].pk: 4})
+    lines = BallotLine.objects.filter(ballot__pool=pool)
+    assert set(lines.values_list("ballot_id", "proposal_id", "weight")) == {
+        (second.pk, items[0].pk, 5),
+        (second.pk, items[2].pk, 4),
+    }
+
+
+@pytest.mark.usefixtures("require_postgres")
+def test_the_cast_reads_the_ballot_and_its_costs_as_the_selector_does(knapsack):
+    """On PostgreSQL the cast reads the projects on the ballot in its own statement: the same
+    projects and costs as selectors.ballot_costs (hidden, withdrawn, district estimates)."""
+    from budgets import selectors
+    from budgets.services import voting
+    from proposals.models import Status
+
+    pool, items = knapsack
+    items[0].staff_cost = Decimal(7000)
+    items[0].save()
+    items[1].status = Status.WITHDRAWN
+    items[1].save()
+    items[2].hidden_at, items[2].hidden_reason = now(), "spam"
+    items[2].save()
+    voter = make_resident(pool.district)
+    with transaction.atomic():
+        _record, _frozen, _paper, _existing, costs = voting._voter_state(pool=pool, voter=voter)
+    assert costs == selectors.ballot_costs(pool=pool)
+    assert costs == {items[0].pk: Decimal(7000), **{i.pk: i.author_cost for i in items[3:]}}
+
+
 def test_receipt_is_emailed_after_commit_in_the_voters_language(
     approval, django_capture_on_commit_callbacks
 ):
@@ -208,19 +243,19 @@ def test_receipt_is_emailed_after_commit_in_the_voters_language(
 
 
 def test_superseded_receipt_is_not_emailed(approval):
-    from budgets.tasks import ballot_receipt_email
+    from budgets.tasks import ballot_receipts_email
 
     pool, items = approval
     voter = make_resident(pool.district)
     first = services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1})
     old = first.receipt
     services.ballot_cast(pool=pool, voter=voter, choices={items[2].pk: 1, items[3].pk: 1})
-    ballot_receipt_email(ballot_id=first.pk, receipt=old)
+    assert ballot_receipts_email(items=[[first.pk, old]]) == 0
     assert mail.outbox == []
 
 
 def test_a_sent_receipt_is_marked_and_not_sent_again(approval, django_capture_on_commit_callbacks):
-    from budgets.tasks import ballot_receipt_email, ballot_receipts_sweep
+    from budgets.tasks import ballot_receipts_email, ballot_receipts_relay
 
     pool, items = approval
     with django_capture_on_commit_callbacks(execute=True):
@@ -229,12 +264,85 @@ def test_a_sent_receipt_is_marked_and_not_sent_again(approval, django_capture_on
         )
     ballot.refresh_from_db()
     assert len(mail.outbox) == 1 and not ballot.receipt_unsent
-    ballot_receipt_email(ballot_id=ballot.pk, receipt=ballot.receipt)  # a duplicate task
-    assert ballot_receipts_sweep() == 0 and ballot_receipts_sweep() == 0
+    assert ballot_receipts_email(items=[[ballot.pk, ballot.receipt]]) == 0  # a duplicate task
+    assert ballot_receipts_relay() == 0 and ballot_receipts_relay() == 0
     assert len(mail.outbox) == 1
 
 
-def test_cast_stands_when_the_broker_is_down_and_the_sweep_sends_the_receipt(
+def test_one_batch_task_emails_many_receipts_over_one_connection(approval, monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from budgets import tasks
+
+    pool, items = approval
+    voters = [make_resident(pool.district) for _ in range(3)]
+    ballots = [
+        services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1})
+        for voter in voters
+    ]
+    opened = []
+    monkeypatch.setattr(EmailBackend, "open", lambda self: opened.append(self) or True)
+    assert tasks.ballot_receipts_relay() == 3
+    assert len(opened) == 1
+    by_address = {message.to[0]: message.body for message in mail.outbox}
+    assert len(mail.outbox) == 3
+    for voter, ballot in zip(voters, ballots, strict=True):
+        assert ballot.receipt in by_address[voter.email]
+        assert Ballot.objects.get(pk=ballot.pk).receipt_unsent is False
+
+
+def test_a_claimed_receipt_waits_for_its_lease_and_a_change_resets_it(approval):
+    pool, items = approval
+    voter = make_resident(pool.district)
+    first = services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1})
+    with transaction.atomic():
+        assert services.receipts_claim() == [(first.pk, first.receipt)]
+    # Claimed, its worker busy or lost: not claimed again before the lease runs out.
+    assert services.receipts_claim() == []
+    later = now() + services.voting.RECEIPT_LEASE + timedelta(seconds=1)
+    assert services.receipts_claim(now=later) == [(first.pk, first.receipt)]
+    # A change is a new version with a new receipt, claimable at once.
+    second = services.ballot_cast(pool=pool, voter=voter, choices={items[2].pk: 1, items[3].pk: 1})
+    assert services.receipts_claim() == [(first.pk, second.receipt)]
+
+
+def test_the_relay_is_asked_once_a_second_per_process_however_many_vote(
+    approval, django_capture_on_commit_callbacks, monkeypatch, request
+):
+    from budgets import tasks
+    from civic import queue
+    from civic.celery import app
+
+    pool, items = approval
+    asked = []
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    request.addfinalizer(lambda: setattr(app.conf, "task_always_eager", saved))
+    monkeypatch.setattr(
+        tasks.ballot_receipts_relay, "apply_async", lambda **options: asked.append(options)
+    )
+    clock = [1000.0]
+    monkeypatch.setattr(queue.time, "monotonic", lambda: clock[0])
+    for step in (0.0, 0.3, 0.6):
+        clock[0] += step
+        with django_capture_on_commit_callbacks(execute=True):
+            services.ballot_cast(
+                pool=pool,
+                voter=make_resident(pool.district),
+                choices={items[0].pk: 1, items[1].pk: 1},
+            )
+    # Three casts within a second: one message, due two seconds later (after all three).
+    assert asked == [{"countdown": 2.0, "retry": False}]
+    clock[0] += 1.0
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ballot_cast(
+            pool=pool, voter=make_resident(pool.district), choices={items[0].pk: 1, items[1].pk: 1}
+        )
+    assert len(asked) == 2
+    assert mail.outbox == []  # nothing is sent by the request itself
+
+
+def test_cast_stands_when_the_broker_is_down_and_the_relay_sends_the_receipt_later(
     approval, django_capture_on_commit_callbacks, broker_down
 ):
     from budgets import tasks
@@ -247,15 +355,30 @@ def test_cast_stands_when_the_broker_is_down_and_the_sweep_sends_the_receipt(
         )
     broker_down.up()
     ballot.refresh_from_db()
-    assert ballot.receipt_unsent and mail.outbox == []
-    # The first sweep only notes it (its own task might still be on the way); the next sends.
-    assert tasks.ballot_receipts_sweep() == 0 and mail.outbox == []
-    assert tasks.ballot_receipts_sweep() == 1
+    assert ballot.receipt_unsent and ballot.receipt_queued_at is None and mail.outbox == []
+    # Beat runs the relay every minute: it finds the receipt nobody queued.
+    assert tasks.ballot_receipts_relay() == 1
     assert len(mail.outbox) == 1 and ballot.receipt in mail.outbox[0].body
     assert mail.outbox[0].to == [voter.email]
     ballot.refresh_from_db()
     assert not ballot.receipt_unsent
-    assert tasks.ballot_receipts_sweep() == 0 and len(mail.outbox) == 1
+    assert tasks.ballot_receipts_relay() == 0 and len(mail.outbox) == 1
+
+
+def test_a_refused_hand_over_is_claimed_again_after_the_lease(approval, broker_down):
+    from budgets import tasks
+
+    pool, items = approval
+    ballot = services.ballot_cast(
+        pool=pool, voter=make_resident(pool.district), choices={items[0].pk: 1, items[1].pk: 1}
+    )
+    with pytest.raises(Exception, match="Connection refused"):
+        tasks.ballot_receipts_relay()
+    ballot.refresh_from_db()
+    assert ballot.receipt_unsent and ballot.receipt_queued_at is not None
+    assert services.receipts_claim() == []
+    later = now() + services.voting.RECEIPT_LEASE + timedelta(seconds=1)
+    assert services.receipts_claim(now=later) == [(ballot.pk, ballot.receipt)]
 
 
 def test_a_failed_receipt_email_stays_unsent_for_a_retry(approval, monkeypatch):
@@ -271,24 +394,25 @@ def test_a_failed_receipt_email_stays_unsent_for_a_retry(approval, monkeypatch):
 
     monkeypatch.setattr(tasks, "send_mail", smtp_down)
     with pytest.raises(OSError):
-        tasks.ballot_receipt_email.apply(
-            kwargs={"ballot_id": ballot.pk, "receipt": ballot.receipt}, throw=True, retries=5
+        tasks.ballot_receipts_email.apply(
+            kwargs={"items": [[ballot.pk, ballot.receipt]]}, throw=True, retries=5
         )
     ballot.refresh_from_db()
     assert ballot.receipt_unsent
 
 
-def test_the_sweep_leaves_replaced_frozen_and_paper_ballots_alone(approval):
-    from budgets.selectors import ballots_receipt_unsent
-    from budgets.tasks import ballot_receipts_sweep
+def test_the_relay_leaves_replaced_frozen_and_paper_ballots_alone(approval):
+    from budgets.tasks import ballot_receipts_relay
 
     pool, items = approval
     voter = make_resident(pool.district)
     first = services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1})
     old = first.receipt
     second = services.ballot_cast(pool=pool, voter=voter, choices={items[2].pk: 1, items[3].pk: 1})
-    assert ballots_receipt_unsent() == [(first.pk, second.receipt)]
     assert second.receipt != old
+    assert list(Ballot.objects.filter(receipt_unsent=True).values_list("pk", "receipt")) == [
+        (first.pk, second.receipt)
+    ]
     CensusRecordFactory(district=pool.district, national_id="5550003333")
     for staff in (make_staff(pool.district), make_staff(pool.district)):
         services.paper_entry_record(
@@ -301,9 +425,9 @@ def test_the_sweep_leaves_replaced_frozen_and_paper_ballots_alone(approval):
     assert not Ballot.objects.get(channel="paper").receipt_unsent
     _close(pool)
     services.ballots_freeze(pool=Pool.objects.get(pk=pool.pk))
-    assert ballots_receipt_unsent() == []
     assert not Ballot.objects.filter(receipt_unsent=True).exists()
-    assert ballot_receipts_sweep() == 0 and ballot_receipts_sweep() == 0
+    assert services.receipts_claim() == []
+    assert ballot_receipts_relay() == 0 and ballot_receipts_relay() == 0
     assert mail.outbox == []
 
 
