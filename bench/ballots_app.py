@@ -287,6 +287,7 @@ def profile_casts(setup: dict, casts: int) -> None:
     from django.contrib.sessions.backends.db import SessionStore
     from django.test import Client
 
+    import budgets.selectors
     import budgets.services
     import budgets.services.voting
     import budgets.views
@@ -314,7 +315,7 @@ def profile_casts(setup: dict, casts: int) -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     _wrap(client.handler, "get_response", stages["request"])
     _wrap(auth, "get_user", stages["user"])
-    _wrap(budgets.views, "get_object_or_404", stages["pool"])
+    _wrap(budgets.selectors, "ballot_pool", stages["pool"])
     _wrap(User, "has_perm", stages["perm"])
     _wrap(budgets.services, "ballot_cast", stages["cast"])
     _wrap(budgets.services.voting, "_choices_check", stages["check"])

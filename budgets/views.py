@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -101,7 +101,7 @@ def _read_choices(request: HtmxHttpRequest, pool: Pool) -> tuple[dict[int, int],
 @login_required
 def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
     """A resident's ballot: choose, see what is left, review, confirm; change until close."""
-    pool = get_object_or_404(Pool.objects.select_related("cycle", "district"), pk=pool_id)
+    pool = _ballot_pool(pool_id)
     action = request.POST.get("action", "update") if request.method == "POST" else "show"
     # Casting skips the permission check here: the service makes the same check under its
     # locks and says why it refuses, which keeps the busiest request of an election lean.
@@ -156,7 +156,7 @@ def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
 @login_required
 def ballot_receipt(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
     """The receipt, shown once after casting (it was also e-mailed); then only a reminder."""
-    pool = get_object_or_404(Pool.objects.select_related("cycle", "district"), pk=pool_id)
+    pool = _ballot_pool(pool_id)
     current = selectors.ballot_of(pool=pool, user=request.user)
     if current is None:
         return redirect("budgets:ballot", pool_id=pool.pk)
@@ -174,6 +174,13 @@ def ballot_receipt(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
     response = render(request, "budgets/ballot_receipt.html", context)
     response.delete_cookie(RECEIPT_COOKIE, path=_receipt_path(pool))
     return response
+
+
+def _ballot_pool(pool_id: int) -> Pool:
+    pool = selectors.ballot_pool(pool_id=pool_id)
+    if pool is None:
+        raise Http404
+    return pool
 
 
 def _ballot_refused(request: HtmxHttpRequest, pool: Pool) -> HttpResponse:
