@@ -7,8 +7,9 @@ Run by hand or with `make bench`; not part of the test suite. It creates (and af
 drops) its own PostgreSQL database, migrates it, makes a knapsack pool in its voting phase
 with 20 projects and N residents with sessions (made directly, as a sign-in leaves them, so
 the login rate limits do not interfere), starts gunicorn on loopback with production-like
-settings (DEBUG off, the production worker class, Redis as broker so the receipt relay is
-only queued) and measures, from C concurrent clients on loopback:
+settings (DEBUG off, the production worker class, database health checks and the check that
+staff use a second factor, Redis as broker so the receipt relay is only queued) and measures,
+from C concurrent clients on loopback:
 
 0. sign-in: every resident opens the ballot page, which gives the CSRF cookie and token;
 1. ballots: every resident casts a valid ballot — the real `confirm` POST (session, CSRF,

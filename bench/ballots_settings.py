@@ -7,6 +7,11 @@ middleware measures each request inside the worker (a few clock reads per reques
 from civic.settings.base import *  # noqa: F403
 
 DEBUG = False
+# As civic.settings.production: a persistent connection is checked before each request reuses
+# it, and staff, council and admins must have enrolled a second factor (which makes every
+# signed-in request ask whether its user is privileged).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+CIVIC_REQUIRE_MFA_FOR_PRIVILEGED = True
 ROOT_URLCONF = "bench.ballots_app"
 MIDDLEWARE = ["bench.ballots_app.StatsMiddleware", *MIDDLEWARE]  # noqa: F405
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
