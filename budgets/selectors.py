@@ -16,6 +16,7 @@ from budgets.models import (
     Tally,
 )
 from budgets.phases import Phase
+from civic.rows import Rows
 from districts.models import CensusRecord, District
 
 
@@ -52,58 +53,24 @@ def district_budget_for(*, district, year: int) -> DistrictBudget | None:
 
 
 # The ballot page and the cast read their pool, its cycle and its district on every request
-# (the busiest of an election). The ORM would compile the same three-table query each time
-# (0.5 ms of the 0.6 it costs), so its SQL is written once per process from the models'
-# fields, and the rows become model instances through from_db and the fields' converters.
+# (the busiest of an election), so without compiling an ORM query each time (civic.rows).
 # The district's boundary (GeoJSON, possibly large) is left out: no ballot shows a map.
-_BALLOT_POOL_MODELS = (("p", Pool), ("c", Cycle), ("d", District))
-_BALLOT_POOL_SKIP = {District: {"boundary"}}
-_ballot_pool_plan: dict[str, tuple] = {}
-
-
-def _ballot_pool_query(connection) -> tuple:
-    """(SQL, [(model, attnames, columns)]) for this database vendor, built once."""
-    plan = _ballot_pool_plan.get(connection.vendor)
-    if plan is None:
-        quote = connection.ops.quote_name
-        columns, readers = [], []
-        for alias, model in _BALLOT_POOL_MODELS:
-            skip = _BALLOT_POOL_SKIP.get(model, set())
-            fields = [f for f in model._meta.concrete_fields if f.name not in skip]
-            columns += [f"{alias}.{quote(f.column)}" for f in fields]
-            readers.append((model, [f.attname for f in fields], [f.get_col(alias) for f in fields]))
-        # Only names from the models' own metadata go into this text; the id is a parameter.
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {quote(Pool._meta.db_table)} p "  # noqa: S608
-            f"JOIN {quote(Cycle._meta.db_table)} c ON c.id = p.cycle_id "
-            f"JOIN {quote(District._meta.db_table)} d ON d.id = p.district_id WHERE p.id = %s"
-        )
-        plan = _ballot_pool_plan[connection.vendor] = (sql, readers)
-    return plan
+_BALLOT_POOL = Rows(
+    [("p", Pool), ("c", Cycle), ("d", District)],
+    lambda quote, table: (
+        f"FROM {table(Pool)} p JOIN {table(Cycle)} c ON c.id = p.cycle_id "
+        f"JOIN {table(District)} d ON d.id = p.district_id WHERE p.id = %s"
+    ),
+    skip={District: {"boundary"}},
+)
 
 
 def ballot_pool(*, pool_id: int) -> Pool | None:
     """The pool with its cycle and district (all fields but the district's boundary)."""
-    from django.db import connection
-
-    sql, readers = _ballot_pool_query(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pool_id])
-        row = cursor.fetchone()
-    if row is None:
+    found = _BALLOT_POOL.one([pool_id])
+    if found is None:
         return None
-    instances, start = [], 0
-    for model, names, cols in readers:
-        values = list(row[start : start + len(names)])
-        start += len(names)
-        for i, col in enumerate(cols):
-            # As the ORM applies them: the backend's converters, then the field's own.
-            for convert in connection.ops.get_db_converters(col) + col.get_db_converters(
-                connection
-            ):
-                values[i] = convert(values[i], col, connection)
-        instances.append(model.from_db(connection.alias, names, values))
-    pool, cycle, district = instances
+    (pool, cycle, district), _ = found
     pool.cycle, pool.district = cycle, district
     return pool
 
