@@ -1,5 +1,8 @@
 import rules
 
+# Set on a user by civic.accounts.backends: whether they held a staff membership when loaded.
+STAFF_KNOWN = "_civic_is_district_staff"
+
 
 @rules.predicate
 def is_city_admin(user) -> bool:
@@ -15,8 +18,17 @@ def is_council_member(user) -> bool:
 
 @rules.predicate
 def is_any_district_staff(user) -> bool:
-    """The user holds a staff membership in at least one district."""
-    return bool(user.is_authenticated and user.is_active and user.staff_memberships.exists())
+    """The user holds a staff membership in at least one district.
+
+    For `request.user` the authentication backend already asked, in the same SELECT that
+    loaded the user (civic.accounts.backends), so signed-in requests pay no extra query.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    known = getattr(user, STAFF_KNOWN, None)
+    if known is not None:
+        return known
+    return user.staff_memberships.exists()
 
 
 is_privileged = is_city_admin | is_council_member | is_any_district_staff

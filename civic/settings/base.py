@@ -125,8 +125,9 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, with a precompiled user lookup (civic/accounts/backends).
+    "civic.accounts.backends.ModelBackend",
+    "civic.accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -228,6 +229,8 @@ CELERY_BEAT_SCHEDULE = {
 # Security defaults (production.py hardens further) ---------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read with a precompiled SELECT (civic/accounts/sessions.py).
+SESSION_ENGINE = "civic.accounts.sessions"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -365,6 +365,23 @@ def test_staff_dashboard_permission_matrix(client, two_districts, role, expected
         assert 'href="/staff/alpha/"' in html and 'href="/staff/beta/"' in html
 
 
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        ("anonymous", False),
+        ("resident", False),
+        ("council", False),
+        ("staff_a", True),
+        ("staff_b", True),
+        ("city_admin", True),
+    ],
+)
+def test_staff_area_link_only_for_staff_and_admins(client, two_districts, role, shown):
+    login_as(client, role, *two_districts)
+    html = client.get("/").content.decode()
+    assert ('href="/staff/"' in html) is shown
+
+
 def test_staff_dashboard_anonymous_redirects_to_login(client, two_districts):
     response = client.get("/staff/")
     assert response.status_code == 302
