@@ -19,10 +19,12 @@ from C concurrent clients on loopback:
 2. bare: as many requests to an endpoint that does one upsert through the same Django stack
    and the same gunicorn — the baseline the ballots are a ratio of; and a second baseline,
    a signed-in resident's CSRF-checked POST doing the same one upsert (session and user
-   loaded): no endpoint that knows who votes can do less;
+   loaded): no endpoint that knows who votes can do less; and a third, the same resident's
+   POST running only a cast's own statements (locks, state, store, one transaction) with
+   none of its Python: no cast with this data model and these locks can do better;
    1 and 2 take turns for --rounds rounds (in the first, each resident casts a ballot; in
    the rest, changes it), so each phase lasts long enough to measure and a drift of the
-   machine's speed falls on all three alike; the ratio is given for each round too;
+   machine's speed falls on all alike; the ratio is given for each round too;
 3. fixed rate: ballots sent at --rate per second for --seconds (open loop, latency counted
    from the moment each was due, so a late send is not hidden); p99.
 
@@ -59,6 +61,7 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 WARMUP = 48
 BALLOTS = "ballots (confirm POST)"
 SIGNED_IN = "signed-in upsert"
+CAST_SQL = "cast SQL only"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -143,6 +146,15 @@ def signed_in_job(signed_in: dict, port: int, phase: str) -> Job:
     body = urllib.parse.urlencode([("csrfmiddlewaretoken", signed_in["token"])])
     cookie = f"sessionid={signed_in['session']}; csrftoken={signed_in['csrf_cookie']}"
     path = "/bench/signed-in-upsert/"
+    headers = form_headers(phase, cookie, f"http://127.0.0.1:{port}{path}")
+    return Job("POST", path, body, headers, 204)
+
+
+def cast_sql_job(setup: dict, signed_in: dict, port: int, phase: str) -> Job:
+    """The third baseline: the same resident's POST running only a cast's statements."""
+    body = urllib.parse.urlencode([("csrfmiddlewaretoken", signed_in["token"])])
+    cookie = f"sessionid={signed_in['session']}; csrftoken={signed_in['csrf_cookie']}"
+    path = f"/bench/cast-sql/{setup['pool']}/"
     headers = form_headers(phase, cookie, f"http://127.0.0.1:{port}{path}")
     return Job("POST", path, body, headers, 204)
 
@@ -452,11 +464,21 @@ def main() -> None:
             options.clients,
             port,
         )
+        closed_loop(
+            [cast_sql_job(setup, signed_in[s], port, "warm-up") for s in setup["warmup"]],
+            options.clients,
+            port,
+        )
 
         # 1. Ballots (round 1: each resident's first; later rounds: each changes it), 2. the bare
-        # upsert and the signed-in upsert, as many requests each; in turn, round after round,
-        # so that a drift of the machine's speed falls on all three alike.
-        rounds: dict[str, list[dict]] = {BALLOTS: [], "bare upsert": [], SIGNED_IN: []}
+        # upsert, the signed-in upsert and the cast's SQL alone, as many requests each; in
+        # turn, round after round, so that a drift of the machine's speed falls on all alike.
+        rounds: dict[str, list[dict]] = {
+            BALLOTS: [],
+            "bare upsert": [],
+            SIGNED_IN: [],
+            CAST_SQL: [],
+        }
         for _round in range(options.rounds):
             rounds[BALLOTS].append(
                 closed_loop(
@@ -475,6 +497,13 @@ def main() -> None:
             rounds[SIGNED_IN].append(
                 closed_loop(
                     [signed_in_job(resident, port, SIGNED_IN) for resident in residents],
+                    options.clients,
+                    port,
+                )
+            )
+            rounds[CAST_SQL].append(
+                closed_loop(
+                    [cast_sql_job(setup, resident, port, CAST_SQL) for resident in residents],
                     options.clients,
                     port,
                 )
@@ -532,6 +561,11 @@ def main() -> None:
         print(
             f"ballots / signed-in upsert throughput: {signed_ratio:.0%} "
             f"({'≥' if signed_ratio >= 0.5 else '<'} 50%)"
+        )
+        sql_floor = results[CAST_SQL]["per_second"] / results["bare upsert"]["per_second"]
+        print(
+            f"cast SQL only / bare throughput: {sql_floor:.0%} (the ceiling for any cast that "
+            "takes these locks and writes these rows)"
         )
         print(
             f"p99 at {options.rate:g} ballots/s: {fixed_p99:.0f} ms, {fixed_rate:.1f}/s served "

@@ -45,9 +45,55 @@ def signed_in_upsert(request) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+@login_required
+@require_POST
+def cast_sql_only(request, pool_id: int) -> HttpResponse:
+    """A third baseline: the signed-in resident's POST running only a cast's own statements
+    (lock, state, store, in one transaction), with fixed choices and none of the cast's
+    Python (no pool read, form, rules, validation, receipt cookie or redirect). What this
+    reaches is the most any cast with this data model and these locks could reach."""
+    from django.db import transaction
+
+    from budgets.models import Channel, PaperBallot
+    from budgets.services import voting
+    from proposals.models import Status
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(voting._VOTER_LOCK_SQL, [request.user.pk, pool_id])
+        cursor.execute(
+            voting._VOTER_STATE_SQL + voting._COSTS_SQL,
+            {
+                "pool": pool_id,
+                "user": request.user.pk,
+                "discarded": PaperBallot.State.DISCARDED,
+                "on_ballot": Status.ON_BALLOT,
+            },
+        )
+        state = cursor.fetchone()
+        chosen = sorted(state[8][:3])
+        cursor.execute(
+            voting._STORE_SQL,
+            {
+                "pool": pool_id,
+                "record": state[0],
+                "channel": Channel.ONLINE,
+                "receipt": voting.receipt_new(),
+                "receipt_unsent": False,
+                "receipt_queued_at": None,
+                "neighbourhood_id": state[3],
+                "age_band": "45-64",
+                "held": False,
+                "proposals": chosen,
+                "weights": [1] * len(chosen),
+            },
+        )
+    return HttpResponse(status=204)
+
+
 urlpatterns = [
     path("bench/upsert/<int:key>/", bare_upsert),
     path("bench/signed-in-upsert/", signed_in_upsert),
+    path("bench/cast-sql/<int:pool_id>/", cast_sql_only),
     path("", include("civic.urls")),
 ]
 
