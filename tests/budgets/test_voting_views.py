@@ -672,8 +672,9 @@ def test_ballot_page_queries_do_not_grow_with_the_proposals(client, django_asser
         }
         counts[len(items)] = {name: _queries(client, request) for name, request in requests.items()}
     assert counts[3] == counts[40]
-    # Session, user, pool, census record, ballot, its lines, the items, the staff check.
-    with django_assert_max_num_queries(8):
+    # Session, user (and whether they are staff), pool, census record, ballot, its lines,
+    # the items.
+    with django_assert_max_num_queries(7):
         client.get(ballot_url(large))
 
 
