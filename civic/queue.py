@@ -31,6 +31,20 @@ def _publish(task, kwargs: dict) -> None:
         logger.warning("%s%s not queued (broker unreachable); a sweep queues it", task.name, kwargs)
 
 
+def enqueue_or_do(task, **kwargs) -> None:
+    """Queue task(**kwargs) now, for work that needs nothing the current transaction writes
+    and that no sweep would find again: if the broker is unreachable, run it here instead.
+    In eager mode the task runs at once."""
+    if task.app.conf.task_always_eager:
+        task.apply_async(kwargs=kwargs)
+        return
+    try:
+        task.apply_async(kwargs=kwargs, retry=False)
+    except (BrokerError, OSError):
+        logger.warning("%s not queued (broker unreachable); run in the request", task.name)
+        task.run(**kwargs)
+
+
 _KICKED: dict[str, float] = {}
 
 

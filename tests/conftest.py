@@ -147,10 +147,11 @@ class Broker:
     def down(self) -> None:
         self.app.conf.task_always_eager = False
         from budgets import tasks
+        from civic.accounts.tasks import account_email_send
         from proposals.tasks import proposal_status_email
 
         lost = (tasks.tally_pool, tasks.render_report, tasks.ballot_receipts_relay)
-        lost += (tasks.ballot_receipts_email,)
+        lost += (tasks.ballot_receipts_email, account_email_send)
         for task in (*lost, proposal_status_email):
             self.patch.setattr(task, "apply_async", _broker_down)
 

@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 
 from civic.accounts.models import User
+from civic.queue import enqueue_or_do
 
 
 @transaction.atomic
@@ -23,3 +25,46 @@ def user_set_voting_reminders(*, user: User, enabled: bool) -> User:
     User.objects.filter(pk=user.pk).update(voting_reminders=enabled)
     user.voting_reminders = enabled
     return user
+
+
+def account_email_queue(*, message: EmailMessage) -> None:
+    """Have a worker send an account e-mail (confirmation, password reset, security notice),
+    already rendered in the reader's language.
+
+    A slow or unreachable mail server then never holds up sign-up, sign-in or a password
+    reset; the worker retries. If the broker is unreachable the request sends it itself.
+    Queued at once, as allauth sends it: the message carries everything it needs.
+    """
+    from civic.accounts import tasks
+
+    parts = {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "bcc": list(message.bcc),
+        "reply_to": list(message.reply_to),
+        "headers": dict(message.extra_headers),
+        "alternatives": [
+            [content, mimetype] for content, mimetype in getattr(message, "alternatives", [])
+        ],
+    }
+    enqueue_or_do(tasks.account_email_send, parts=parts)
+
+
+def account_email_send(*, parts: dict) -> None:
+    """Send an account e-mail queued by `account_email_queue`."""
+    message = EmailMultiAlternatives(
+        subject=parts["subject"],
+        body=parts["body"],
+        from_email=parts["from_email"],
+        to=parts["to"],
+        cc=parts["cc"],
+        bcc=parts["bcc"],
+        reply_to=parts["reply_to"],
+        headers=parts["headers"],
+    )
+    for content, mimetype in parts["alternatives"]:
+        message.attach_alternative(content, mimetype)
+    message.send()
