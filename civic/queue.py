@@ -21,26 +21,25 @@ def enqueue_on_commit(task, **kwargs) -> None:
     transaction.on_commit(partial(_publish, task, kwargs))
 
 
-def _publish(task, kwargs: dict) -> None:
-    if task.app.conf.task_always_eager:
-        task.apply_async(kwargs=kwargs)
-        return
-    try:
-        task.apply_async(kwargs=kwargs, retry=False)
-    except (BrokerError, OSError):
-        logger.warning("%s%s not queued (broker unreachable); a sweep queues it", task.name, kwargs)
-
-
 def enqueue_or_do(task, **kwargs) -> None:
     """Queue task(**kwargs) now, for work that needs nothing the current transaction writes
     and that no sweep would find again: if the broker is unreachable, run it here instead.
     In eager mode the task runs at once."""
+    _publish(task, kwargs, here=True)
+
+
+def _publish(task, kwargs: dict, here: bool = False) -> None:
     if task.app.conf.task_always_eager:
         task.apply_async(kwargs=kwargs)
         return
     try:
         task.apply_async(kwargs=kwargs, retry=False)
     except (BrokerError, OSError):
+        if not here:
+            logger.warning(
+                "%s%s not queued (broker unreachable); a sweep queues it", task.name, kwargs
+            )
+            return
         logger.warning("%s not queued (broker unreachable); run in the request", task.name)
         task.run(**kwargs)
 
