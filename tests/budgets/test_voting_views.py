@@ -689,6 +689,28 @@ def test_casting_queries_do_not_grow_with_the_proposals(client):
     assert counts[0] == counts[1]
 
 
+def test_cast_on_postgresql_is_six_statements_in_production_settings(
+    client, require_postgres, settings
+):
+    """Session, user (with the staff question of the second-factor check), pool; then, in one
+    transaction, the voter's lock, the state read after it, and the one-statement store."""
+    settings.CIVIC_REQUIRE_MFA_FOR_PRIVILEGED = True
+    pool, items = make_voting_pool(costs=[1000, 2000, 3000])
+    resident = make_resident(pool.district)
+    client.force_login(resident)
+    data = ballot_data(pool, items, {0: 1, 1: 1}, "confirm")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(ballot_url(pool), data).status_code == 302
+    sql = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) == 6, "\n".join(sql)
+    assert "django_session" in sql[0]
+    assert "accounts_user" in sql[1] and "districts_staffmembership" in sql[1]
+    assert "budgets_pool" in sql[2]
+    assert "FOR UPDATE OF c FOR SHARE OF p" in sql[3]
+    assert "budgets_ballotfreeze" in sql[4]
+    assert sql[5].startswith("WITH ballot AS (INSERT INTO budgets_ballot")
+
+
 # Staff: paper ballots ------------------------------------------------------------------------
 
 
