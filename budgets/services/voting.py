@@ -84,29 +84,6 @@ def _pool_share_lock(pool: Pool) -> None:
             cursor.execute("SELECT id FROM budgets_pool WHERE id = %s FOR SHARE", [pool.pk])
 
 
-_FLAGS_SQL = (
-    "SELECT EXISTS (SELECT 1 FROM budgets_ballotfreeze f WHERE f.pool_id = p.id), "
-    "EXISTS (SELECT 1 FROM budgets_paperballot b WHERE b.pool_id = p.id "
-    "AND b.census_record_id = %s AND b.state <> %s) "
-    "FROM budgets_pool p WHERE p.id = %s"
-)
-
-
-def _pool_flags(*, pool: Pool, record: CensusRecord | None) -> tuple[bool, bool]:
-    """(frozen, paper ballot recorded for this voter), after taking the pool FOR SHARE.
-
-    Two statements on purpose: a statement that waited for the lock still reads with the
-    snapshot it started with, so the freeze it waited for would be invisible to it.
-    """
-    _pool_share_lock(pool)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _FLAGS_SQL, [record.pk if record else None, PaperBallot.State.DISCARDED, pool.pk]
-        )
-        frozen, on_paper = cursor.fetchone()
-    return bool(frozen), bool(on_paper)
-
-
 # The statements of a cast on PostgreSQL (the busiest write of an election, so written out).
 # The first takes the voter's census record FOR UPDATE (parallel casts by one resident queue
 # here) and the pool FOR SHARE (closing, FOR UPDATE, waits for casts in flight). The second,
