@@ -61,6 +61,7 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 WARMUP = 48
 BALLOTS = "ballots (confirm POST)"
 SIGNED_IN = "signed-in upsert"
+BARE = "bare upsert"
 CAST_SQL = "cast SQL only"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -141,20 +142,10 @@ def ballot_job(setup: dict, signed_in: dict, rng: random.Random, port: int, phas
     return Job("POST", path, urllib.parse.urlencode(fields), headers, 302)
 
 
-def signed_in_job(signed_in: dict, port: int, phase: str) -> Job:
-    """The second baseline: the same resident's CSRF-checked POST, one upsert."""
+def signed_in_job(signed_in: dict, port: int, phase: str, path: str) -> Job:
+    """A baseline: the same resident's CSRF-checked POST with no fields, answered by 204."""
     body = urllib.parse.urlencode([("csrfmiddlewaretoken", signed_in["token"])])
     cookie = f"sessionid={signed_in['session']}; csrftoken={signed_in['csrf_cookie']}"
-    path = "/bench/signed-in-upsert/"
-    headers = form_headers(phase, cookie, f"http://127.0.0.1:{port}{path}")
-    return Job("POST", path, body, headers, 204)
-
-
-def cast_sql_job(setup: dict, signed_in: dict, port: int, phase: str) -> Job:
-    """The third baseline: the same resident's POST running only a cast's statements."""
-    body = urllib.parse.urlencode([("csrfmiddlewaretoken", signed_in["token"])])
-    cookie = f"sessionid={signed_in['session']}; csrftoken={signed_in['csrf_cookie']}"
-    path = f"/bench/cast-sql/{setup['pool']}/"
     headers = form_headers(phase, cookie, f"http://127.0.0.1:{port}{path}")
     return Job("POST", path, body, headers, 204)
 
@@ -452,67 +443,33 @@ def main() -> None:
 
         rng = random.Random(7)
         residents = [signed_in[session] for session in setup["sessions"]]
-        # Warm every worker's code paths and caches with residents of their own.
-        closed_loop(
-            [ballot_job(setup, signed_in[s], rng, port, "warm-up") for s in setup["warmup"]],
-            options.clients,
-            port,
-        )
-        closed_loop([bare_job(i, "warm-up") for i in range(WARMUP)], options.clients, port)
-        closed_loop(
-            [signed_in_job(signed_in[s], port, "warm-up") for s in setup["warmup"]],
-            options.clients,
-            port,
-        )
-        closed_loop(
-            [cast_sql_job(setup, signed_in[s], port, "warm-up") for s in setup["warmup"]],
-            options.clients,
-            port,
-        )
-
-        # 1. Ballots (round 1: each resident's first; later rounds: each changes it), 2. the bare
-        # upsert, the signed-in upsert and the cast's SQL alone, as many requests each; in
-        # turn, round after round, so that a drift of the machine's speed falls on all alike.
-        rounds: dict[str, list[dict]] = {
-            BALLOTS: [],
-            "bare upsert": [],
-            SIGNED_IN: [],
-            CAST_SQL: [],
+        # The phases, each a job per resident: 1. ballots (round 1: each resident's first;
+        # later rounds: each changes it); 2. the bare upsert, the signed-in upsert and the
+        # cast's SQL alone, as many requests each.
+        cast_sql_path = f"/bench/cast-sql/{setup['pool']}/"
+        phases = {
+            BALLOTS: lambda resident, phase: ballot_job(setup, resident, rng, port, phase),
+            BARE: lambda _resident, phase: bare_job(rng.randrange(len(residents)), phase),
+            SIGNED_IN: lambda resident, phase: signed_in_job(
+                resident, port, phase, "/bench/signed-in-upsert/"
+            ),
+            CAST_SQL: lambda resident, phase: signed_in_job(resident, port, phase, cast_sql_path),
         }
+        # Warm every worker's code paths and caches with residents of their own.
+        for job in phases.values():
+            warm = [job(signed_in[session], "warm-up") for session in setup["warmup"]]
+            closed_loop(warm, options.clients, port)
+        # In turn, round after round, so that a drift of the machine's speed falls on all alike.
+        rounds: dict[str, list[dict]] = {name: [] for name in phases}
         for _round in range(options.rounds):
-            rounds[BALLOTS].append(
-                closed_loop(
-                    [ballot_job(setup, resident, rng, port, BALLOTS) for resident in residents],
-                    options.clients,
-                    port,
-                )
-            )
-            rounds["bare upsert"].append(
-                closed_loop(
-                    [bare_job(rng.randrange(len(residents)), "bare upsert") for _ in residents],
-                    options.clients,
-                    port,
-                )
-            )
-            rounds[SIGNED_IN].append(
-                closed_loop(
-                    [signed_in_job(resident, port, SIGNED_IN) for resident in residents],
-                    options.clients,
-                    port,
-                )
-            )
-            rounds[CAST_SQL].append(
-                closed_loop(
-                    [cast_sql_job(setup, resident, port, CAST_SQL) for resident in residents],
-                    options.clients,
-                    port,
-                )
-            )
+            for name, job in phases.items():
+                jobs = [job(resident, name) for resident in residents]
+                rounds[name].append(closed_loop(jobs, options.clients, port))
         for name, runs in rounds.items():
             results[name] = combined(runs)
         per_round = [
             ballots["per_second"] / bare["per_second"]
-            for ballots, bare in zip(rounds[BALLOTS], rounds["bare upsert"], strict=True)
+            for ballots, bare in zip(rounds[BALLOTS], rounds[BARE], strict=True)
         ]
 
         # 3. Fixed rate: residents cast again (a change replaces the ballot), then new ones.
@@ -542,7 +499,7 @@ def main() -> None:
         )
         for name, figures in results.items():
             print(line(name, figures))
-        ratio = results[BALLOTS]["per_second"] / (results["bare upsert"]["per_second"])
+        ratio = results[BALLOTS]["per_second"] / (results[BARE]["per_second"])
         rounds_text = " ".join(f"{value:.0%}" for value in per_round)
         fixed_p99 = results[fixed_name]["p99"]
         fixed_rate = results[fixed_name]["per_second"]
@@ -552,7 +509,7 @@ def main() -> None:
             f"{'met' if ratio >= 0.5 else 'MISSED'}); by round: {rounds_text}, "
             f"median {statistics.median(per_round):.0%}"
         )
-        floor = results[SIGNED_IN]["per_second"] / results["bare upsert"]["per_second"]
+        floor = results[SIGNED_IN]["per_second"] / results[BARE]["per_second"]
         signed_ratio = results[BALLOTS]["per_second"] / results[SIGNED_IN]["per_second"]
         print(
             f"signed-in upsert / bare throughput: {floor:.0%} (the ceiling for any endpoint "
@@ -562,7 +519,7 @@ def main() -> None:
             f"ballots / signed-in upsert throughput: {signed_ratio:.0%} "
             f"({'≥' if signed_ratio >= 0.5 else '<'} 50%)"
         )
-        sql_floor = results[CAST_SQL]["per_second"] / results["bare upsert"]["per_second"]
+        sql_floor = results[CAST_SQL]["per_second"] / results[BARE]["per_second"]
         print(
             f"cast SQL only / bare throughput: {sql_floor:.0%} (the ceiling for any cast that "
             "takes these locks and writes these rows)"
