@@ -189,12 +189,12 @@ def setup(residents: int, warmup: int) -> dict:
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from budgets.models import Cycle
     from budgets.services import district_budget_set, pool_create
     from civic.accounts.models import User
+    from civic.accounts.sessions import SessionStore
     from districts.models import CensusRecord, District
     from districts.services import national_id_hmac
     from proposals.models import Category, Proposal, Status
@@ -330,7 +330,6 @@ def profile_casts(setup: dict, casts: int) -> None:
 
     from celery.app.task import Task
     from django.contrib import auth
-    from django.contrib.sessions.backends.db import SessionStore
     from django.test import Client
 
     import budgets.selectors
@@ -338,6 +337,7 @@ def profile_casts(setup: dict, casts: int) -> None:
     import budgets.services.voting
     import budgets.views
     from civic.accounts.models import User
+    from civic.accounts.sessions import SessionStore
 
     def sql_timer(execute, statement, params, many, context):
         started = time.perf_counter()
@@ -349,7 +349,7 @@ def profile_casts(setup: dict, casts: int) -> None:
 
     stages = {
         "request": _Stage("whole request (Django handler)", 0),
-        "user": _Stage("session and user load (2 SELECTs)", 1),
+        "user": _Stage("session and user load (1 SELECT)", 1),
         "pool": _Stage("pool (SELECT)", 1),
         "perm": _Stage("permission check, rules (SELECT census record)", 1),
         "cast": _Stage("ballot_cast service (BEGIN ... COMMIT)", 1),

@@ -26,6 +26,8 @@ class Rows:
     `models` are (alias, model) pairs; `tail(quote, table)` writes the FROM ... WHERE part,
     where `table(model)` is the quoted table name; `extras(quote, table)` adds expressions
     returned as they come. `skip` leaves fields out (their attributes are then deferred).
+    `optional` names the aliases of models on the nullable side of an outer join: their
+    instance is None when the row has none (its primary key is NULL).
     """
 
     def __init__(
@@ -35,11 +37,13 @@ class Rows:
         *,
         extras: Callable[[Quote, Callable[[type[Model]], str]], Sequence[str]] | None = None,
         skip: dict[type[Model], set[str]] | None = None,
+        optional: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         self.models = list(models)
         self.tail = tail
         self.extras = extras
         self.skip = skip or {}
+        self.optional = [alias in optional for alias, _model in self.models]
         self._sql: dict[str, tuple[str, list]] = {}
         self._converters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -57,7 +61,8 @@ class Rows:
                 fields = [f for f in model._meta.concrete_fields if f.name not in skip]
                 columns += [f"{alias}.{quote(f.column)}" for f in fields]
                 cols = [f.get_col(alias) for f in fields]
-                readers.append((model, [f.attname for f in fields], cols))
+                names = [f.attname for f in fields]
+                readers.append((model, names, cols, names.index(model._meta.pk.attname)))
             extras = list(self.extras(quote, table)) if self.extras else []
             sql = f"SELECT {', '.join(columns + extras)} {self.tail(quote, table)}"
             plan = self._sql[connection.vendor] = (sql, readers)
@@ -68,7 +73,7 @@ class Rows:
         found = self._converters.get(connection)
         if found is None:
             found = []
-            for _model, _names, cols in readers:
+            for _model, _names, cols, _pk in readers:
                 found.append(
                     [
                         (i, converters)
@@ -83,7 +88,10 @@ class Rows:
         return found
 
     def one(self, params: Sequence, *, using: str = "default") -> tuple[list, tuple] | None:
-        """(one instance per model, the extras) of the first row, or None without one."""
+        """(one instance per model, the extras) of the first row, or None without one.
+
+        An optional model's instance is None when the row has none.
+        """
         connection = connections[using]
         sql, readers = self._plan(connection)
         with connection.cursor() as cursor:
@@ -92,11 +100,14 @@ class Rows:
         if row is None:
             return None
         instances, start = [], 0
-        for (model, names, cols), converters in zip(
-            readers, self._converters_for(connection, readers), strict=True
+        for (model, names, cols, pk), optional, converters in zip(
+            readers, self.optional, self._converters_for(connection, readers), strict=True
         ):
             values = list(row[start : start + len(names)])
             start += len(names)
+            if optional and values[pk] is None:
+                instances.append(None)
+                continue
             for i, convert_all in converters:
                 for convert in convert_all:
                     values[i] = convert(values[i], cols[i], connection)

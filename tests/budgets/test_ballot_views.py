@@ -1,11 +1,11 @@
 """The ballot pages (/vote/<pool>/) and the staff paper-ballot pages, by role."""
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.core import signing
 
 from budgets.models import Ballot, PaperBallot, PaperEntry
 from budgets.views import RECEIPT_COOKIE
+from civic.accounts.models import Session
 from tests.budgets.factories import make_voting_pool
 from tests.factories import (
     CensusRecordFactory,

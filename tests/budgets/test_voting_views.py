@@ -672,9 +672,9 @@ def test_ballot_page_queries_do_not_grow_with_the_proposals(client, django_asser
         }
         counts[len(items)] = {name: _queries(client, request) for name, request in requests.items()}
     assert counts[3] == counts[40]
-    # Session, user (and whether they are staff), pool, census record, ballot, its lines,
-    # the items.
-    with django_assert_max_num_queries(7):
+    # Session with its user (and whether they are staff), pool, census record, ballot, its
+    # lines, the items.
+    with django_assert_max_num_queries(6):
         client.get(ballot_url(large))
 
 
@@ -689,11 +689,12 @@ def test_casting_queries_do_not_grow_with_the_proposals(client):
     assert counts[0] == counts[1]
 
 
-def test_cast_on_postgresql_is_six_statements_in_production_settings(
+def test_cast_on_postgresql_is_five_statements_in_production_settings(
     client, require_postgres, settings
 ):
-    """Session, user (with the staff question of the second-factor check), pool; then, in one
-    transaction, the voter's lock, the state read after it, and the one-statement store."""
+    """Session with its user (and the staff question of the second-factor check), pool; then,
+    in one transaction, the voter's lock, the state read after it, and the one-statement
+    store."""
     settings.CIVIC_REQUIRE_MFA_FOR_PRIVILEGED = True
     pool, items = make_voting_pool(costs=[1000, 2000, 3000])
     resident = make_resident(pool.district)
@@ -702,13 +703,13 @@ def test_cast_on_postgresql_is_six_statements_in_production_settings(
     with CaptureQueriesContext(connection) as queries:
         assert client.post(ballot_url(pool), data).status_code == 302
     sql = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(sql) == 6, "\n".join(sql)
-    assert "django_session" in sql[0]
-    assert "accounts_user" in sql[1] and "districts_staffmembership" in sql[1]
-    assert "budgets_pool" in sql[2]
-    assert "FOR UPDATE OF c FOR SHARE OF p" in sql[3]
-    assert "budgets_ballotfreeze" in sql[4]
-    assert sql[5].startswith("WITH ballot AS (INSERT INTO budgets_ballot")
+    assert len(sql) == 5, "\n".join(sql)
+    assert "accounts_session" in sql[0]
+    assert "accounts_user" in sql[0] and "districts_staffmembership" in sql[0]
+    assert "budgets_pool" in sql[1]
+    assert "FOR UPDATE OF c FOR SHARE OF p" in sql[2]
+    assert "budgets_ballotfreeze" in sql[3]
+    assert sql[4].startswith("WITH ballot AS (INSERT INTO budgets_ballot")
 
 
 # Staff: paper ballots ------------------------------------------------------------------------
