@@ -137,9 +137,11 @@ def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
                 response = redirect("budgets:ballot_receipt", pool_id=pool.pk)
                 _receipt_keep(request, response, pool=pool, receipt=cast.receipt)
                 return response
-        elif not request.user.has_perm("budgets.cast_ballot", pool):
+        elif action == "confirm" and not request.user.has_perm("budgets.cast_ballot", pool):
+            # A confirm whose form could not be read skipped the check above.
             return _ballot_refused(request, pool)
-        current = selectors.ballot_of(pool=pool, user=request.user)
+        # The summary alone (htmx) does not say whether the resident has voted.
+        current = None if request.htmx else selectors.ballot_of(pool=pool, user=request.user)
     context = {**_ballot_context(pool, choices, error), "current": current}
     if request.method == "POST" and action in ("review", "confirm"):
         if error or not context["summary"].castable:

@@ -676,6 +676,12 @@ def test_ballot_page_queries_do_not_grow_with_the_proposals(client, django_asser
     # lines, the items.
     with django_assert_max_num_queries(6):
         client.get(ballot_url(large))
+    # Each change of a choice (htmx): session with its user, pool, census record, the items;
+    # the summary does not say whether the resident has voted, so no ballot is read.
+    every = {f"points-{item.pk}": "0" for item in large_items}
+    with django_assert_max_num_queries(4):
+        response = client.post(ballot_url(large), {**every, "action": "update"}, **HTMX)
+    assert response.status_code == 200
 
 
 def test_casting_queries_do_not_grow_with_the_proposals(client):
