@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from civic.formatting import money, number, percent
 from civic.i18n import collation_key
@@ -57,3 +58,18 @@ def test_collation_key_orders_bulgarian_alphabet():
         "Ъглен",
         "Ямбол",
     ]
+
+
+def test_money_remembered_per_language_and_the_same_for_equal_amounts():
+    from civic.formatting import _money
+
+    _money.cache_clear()
+    assert money(Decimal("1.5"), "EUR", "en") == "€1.50"
+    assert money(Decimal("1.50"), "EUR", "en") == "€1.50"
+    assert money(Decimal("2.0"), "EUR", "en") == money(Decimal("2"), "EUR", "en") == "€2"
+    assert money(Decimal("1.5"), "EUR", "bg") != money(Decimal("1.5"), "EUR", "en")
+    with translation.override("tr"):
+        assert money(Decimal("1234567"), "EUR") == "€1.234.567"
+    with translation.override("en"):
+        assert money(Decimal("1234567"), "EUR") == "€1,234,567"
+    assert _money.cache_info().hits >= 2
