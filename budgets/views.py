@@ -109,8 +109,8 @@ def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
         return _ballot_refused(request, pool)
     status = 200
     if request.method == "GET":
-        current = selectors.ballot_of(pool=pool, user=request.user)
-        choices = {line.proposal_id: line.weight for line in current.lines.all()} if current else {}
+        current = selectors.ballot_choices_of(pool=pool, user=request.user)
+        choices = dict(current or {})
         add = request.GET.get("add", "")
         # Only a project on this ballot: a stale or forged link must not turn a fresh
         # ballot page into an error about a project the resident cannot see.
@@ -141,8 +141,10 @@ def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
             # A confirm whose form could not be read skipped the check above.
             return _ballot_refused(request, pool)
         # The summary alone (htmx) does not say whether the resident has voted.
-        current = None if request.htmx else selectors.ballot_of(pool=pool, user=request.user)
-    context = {**_ballot_context(pool, choices, error), "current": current}
+        current = (
+            None if request.htmx else selectors.ballot_choices_of(pool=pool, user=request.user)
+        )
+    context = {**_ballot_context(pool, choices, error), "has_voted": current is not None}
     if request.method == "POST" and action in ("review", "confirm"):
         if error or not context["summary"].castable:
             status = 400

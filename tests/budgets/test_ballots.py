@@ -655,3 +655,50 @@ def test_the_cast_reads_the_census_record_in_the_models_field_order():
 
     order = [f.attname for f in CensusRecord._meta.concrete_fields]
     assert [name for name in order if name in _RECORD_FIELDS] == _RECORD_FIELDS
+
+
+# Reads of the resident's own ballot ------------------------------------------------------
+
+
+def test_ballot_choices_of_reads_only_the_residents_own_ballot_in_this_pool():
+    from budgets import selectors
+
+    pool, items = make_voting_pool(method="cumulative")
+    other_pool, other_items = make_voting_pool(method="cumulative", district=DistrictFactory())
+    resident, neighbour = make_resident(pool.district), make_resident(pool.district)
+    assert selectors.ballot_choices_of(pool=pool, user=resident) is None
+    services.ballot_cast(pool=pool, voter=resident, choices={items[0].pk: 3, items[2].pk: 1})
+    services.ballot_cast(pool=pool, voter=neighbour, choices={items[1].pk: 2})
+    services.ballot_cast(
+        pool=other_pool, voter=make_resident(other_pool.district), choices={other_items[0].pk: 1}
+    )
+    assert selectors.ballot_choices_of(pool=pool, user=resident) == {
+        items[0].pk: 3,
+        items[2].pk: 1,
+    }
+    assert selectors.ballot_choices_of(pool=pool, user=neighbour) == {items[1].pk: 2}
+    assert selectors.ballot_choices_of(pool=other_pool, user=resident) is None
+    assert selectors.ballot_choices_of(pool=pool, user=UserFactory()) is None
+
+
+def test_ballot_choices_of_a_ballot_without_lines_is_empty_not_none():
+    from budgets import selectors
+
+    pool, items = make_voting_pool(method="approval")
+    resident = make_resident(pool.district)
+    ballot = services.ballot_cast(pool=pool, voter=resident, choices={items[0].pk: 1})
+    BallotLine.objects.filter(ballot_id=ballot.pk).delete()
+    assert selectors.ballot_choices_of(pool=pool, user=resident) == {}
+
+
+def test_voter_record_equals_the_orm_and_is_none_without_a_claim():
+    from budgets import selectors
+    from districts.models import CensusRecord
+
+    district = DistrictFactory()
+    resident = make_resident(district)
+    got = selectors.voter_record(user=resident)
+    expected = CensusRecord.objects.get(claimed_by=resident)
+    for field in CensusRecord._meta.concrete_fields:
+        assert getattr(got, field.attname) == getattr(expected, field.attname), field.name
+    assert selectors.voter_record(user=UserFactory()) is None

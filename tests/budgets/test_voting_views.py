@@ -672,9 +672,9 @@ def test_ballot_page_queries_do_not_grow_with_the_proposals(client, django_asser
         }
         counts[len(items)] = {name: _queries(client, request) for name, request in requests.items()}
     assert counts[3] == counts[40]
-    # Session with its user (and whether they are staff), pool, census record, ballot, its
-    # lines, the items.
-    with django_assert_max_num_queries(6):
+    # Session with its user (and whether they are staff), pool, census record, the ballot's
+    # choices, the items.
+    with django_assert_max_num_queries(5):
         client.get(ballot_url(large))
     # Each change of a choice (htmx): session with its user, pool, census record, the items;
     # the summary does not say whether the resident has voted, so no ballot is read.
