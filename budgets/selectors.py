@@ -77,12 +77,17 @@ def ballot_pool(*, pool_id: int) -> Pool | None:
 
 
 def ballot_items(*, pool: Pool):
-    """The proposals on the pool's ballot, in the order the ballot lists them."""
+    """The proposals on the pool's ballot, in the order the ballot lists them.
+
+    Without their descriptions: the ballot shows titles and costs and links to each proposal,
+    and a page of long descriptions read on every ballot view and update would cost the most.
+    """
     from proposals.models import Proposal, Status
 
     return (
         Proposal.objects.filter(pool=pool, status=Status.ON_BALLOT, hidden_at__isnull=True)
         .select_related("category")
+        .defer("body", "body_html")
         .order_by("title", "id")
     )
 

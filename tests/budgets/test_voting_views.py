@@ -676,6 +676,10 @@ def test_ballot_page_queries_do_not_grow_with_the_proposals(client, django_asser
     # choices, the items.
     with django_assert_max_num_queries(5):
         client.get(ballot_url(large))
+    # The ballot lists titles and costs: the descriptions stay in the database.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(ballot_url(large)).status_code == 200
+    assert not any("body_html" in query["sql"] for query in queries)
     # Each change of a choice (htmx): session with its user, pool, census record, the items;
     # the summary does not say whether the resident has voted, so no ballot is read.
     every = {f"points-{item.pk}": "0" for item in large_items}
