@@ -4,8 +4,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
+from django.utils import timezone
 
-from civic.accounts.models import User
+from civic.accounts.models import Session, User
 from civic.queue import enqueue_or_do
 
 
@@ -25,6 +26,23 @@ def user_set_voting_reminders(*, user: User, enabled: bool) -> User:
     User.objects.filter(pk=user.pk).update(voting_reminders=enabled)
     user.voting_reminders = enabled
     return user
+
+
+def sessions_clear_expired(*, now=None, batch: int = 10_000) -> int:
+    """Delete the sessions past their expiry, `batch` at a time; return how many.
+
+    A session names its user, so expired ones are not kept: visitors who never signed out
+    leave one each, and an election brings many. Batches keep each delete short.
+    """
+    now = now or timezone.now()
+    deleted = 0
+    while True:
+        keys = list(
+            Session.objects.filter(expire_date__lt=now).values_list("pk", flat=True)[:batch]
+        )
+        if not keys:
+            return deleted
+        deleted += Session.objects.filter(pk__in=keys).delete()[0]
 
 
 def account_email_queue(*, message: EmailMessage) -> None:

@@ -16,3 +16,9 @@ from civic.accounts import services
 def account_email_send(*, parts: dict) -> None:
     """Send one rendered account e-mail; SMTP errors are retried with backoff."""
     services.account_email_send(parts=parts)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=720)
+def sessions_clear_expired() -> int:
+    """Delete expired sessions (beat, daily); safe to run twice."""
+    return services.sessions_clear_expired()

@@ -224,12 +224,14 @@ CELERY_BEAT_SCHEDULE = {
     "receipt-relay": {"task": "budgets.tasks.ballot_receipts_relay", "schedule": 60.0},
     "work-sweep": {"task": "budgets.tasks.work_sweep", "schedule": 300.0},
     "notice-sweep": {"task": "proposals.tasks.reviews_notice_sweep", "schedule": 300.0},
+    "clear-sessions": {"task": "civic.accounts.tasks.sessions_clear_expired", "schedule": 86400.0},
 }
 
 # Security defaults (production.py hardens further) ---------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
-# Django's database sessions, read with a precompiled SELECT (civic/accounts/sessions.py).
+# Django's database sessions with the user's id as a column, read with their user in one
+# SELECT (civic/accounts/sessions.py); expired ones are deleted daily (beat).
 SESSION_ENGINE = "civic.accounts.sessions"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True

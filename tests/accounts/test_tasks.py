@@ -125,3 +125,39 @@ def test_signup_e_mail_reaches_the_resident_through_a_real_worker(client, celery
     link = re.search(r"/accounts/confirm-email/[^/\s]+/", message.body).group(0)
     assert client.post(link).status_code == 302
     assert client.session["_auth_user_id"] == str(User.objects.get(email=SIGNUP["email"]).pk)
+
+
+def test_sessions_clear_expired_deletes_only_expired_sessions_in_batches():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civic.accounts import services
+    from civic.accounts.models import Session
+    from civic.accounts.sessions import SessionStore
+
+    keys = []
+    for _ in range(5):
+        store = SessionStore()
+        store["answer"] = 42
+        store.create()
+        keys.append(store.session_key)
+    user = UserFactory()
+    signed_in = SessionStore()
+    signed_in["_auth_user_id"] = str(user.pk)
+    signed_in.create()
+    Session.objects.filter(pk__in=keys[:3] + [signed_in.session_key]).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    assert services.sessions_clear_expired(batch=2) == 4
+    assert set(Session.objects.values_list("pk", flat=True)) == set(keys[3:])
+    assert tasks.sessions_clear_expired.apply().get() == 0
+
+
+def test_sessions_are_cleared_daily_by_beat():
+    from django.conf import settings
+
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedule["civic.accounts.tasks.sessions_clear_expired"] == 86400.0
