@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -134,8 +134,9 @@ def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
                     return _ballot_refused(request, pool)
                 error = " ".join(_error_messages(refusal))
             else:
-                response = redirect("budgets:ballot_receipt", pool_id=pool.pk)
-                _receipt_keep(request, response, pool=pool, receipt=cast.receipt)
+                receipt_page = _receipt_path(pool)
+                response = HttpResponseRedirect(receipt_page)
+                _receipt_keep(request, response, path=receipt_page, pool=pool, receipt=cast.receipt)
                 return response
         elif action == "confirm" and not request.user.has_perm("budgets.cast_ballot", pool):
             # A confirm whose form could not be read skipped the check above.
@@ -203,13 +204,13 @@ def _receipt_path(pool: Pool) -> str:
     return reverse("budgets:ballot_receipt", kwargs={"pool_id": pool.pk})
 
 
-def _receipt_keep(request, response: HttpResponse, *, pool: Pool, receipt: str) -> None:
+def _receipt_keep(request, response: HttpResponse, *, path: str, pool: Pool, receipt: str) -> None:
     response.set_signed_cookie(
         RECEIPT_COOKIE,
         receipt,
         salt=f"civic.receipt:{request.user.pk}:{pool.pk}",
         max_age=RECEIPT_COOKIE_AGE,
-        path=_receipt_path(pool),
+        path=path,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
         samesite="Lax",
