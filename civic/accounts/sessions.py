@@ -6,7 +6,8 @@ again. Here the session row (civic.accounts.models.Session) also has the user's 
 column, and one SELECT, written once per database vendor (civic.rows), reads the session, its
 user and whether that user is district staff. The user waits in a context variable until the
 authentication backend (civic.accounts.backends) asks for that same id, which it takes
-instead of querying; Django still checks the session's auth hash against it as usual.
+instead of querying; Django still checks the session's auth hash against it as usual. It is
+forgotten when the next session is read or the next request starts.
 
 Everything else is Django's database sessions: the writes, expiry and `clearsessions`.
 """
@@ -66,6 +67,11 @@ def loaded_user(user_id):
         return None
     _LOADED_USER.set(None)
     return user if str(user.pk) == str(user_id) else None
+
+
+def forget_loaded_user(**kwargs) -> None:
+    """Drop a user read with a session and not taken (connected to `request_started`)."""
+    _LOADED_USER.set(None)
 
 
 class SessionStore(db.SessionStore):

@@ -220,3 +220,13 @@ def test_sign_in_through_allauth_uses_the_precompiled_backend(client):
     assert client.session[SESSION_KEY] == str(user.pk)
     assert client.session[BACKEND_SESSION_KEY].startswith("civic.accounts.backends.")
     assert client.get("/accounts/email/").status_code == 200
+
+
+def test_a_user_loaded_and_not_taken_is_forgotten_when_the_next_request_starts(client):
+    user = UserFactory()
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store.create()
+    SessionStore(session_key=store.session_key).load()
+    client.get("/")  # any request, even one without a session
+    assert loaded_user(user.pk) is None
