@@ -94,9 +94,14 @@ class Session(AbstractBaseSession):
     sessions.
     """
 
+    # No foreign key constraint in the database: a session saved for a user deleted meanwhile
+    # would fail it, and Django's session store answers a failed insert by trying again with
+    # a new key, for ever. Deleting a user still deletes their sessions (on_delete), and a
+    # session naming no existing user reads as signed out.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",

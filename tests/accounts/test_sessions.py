@@ -230,3 +230,20 @@ def test_a_user_loaded_and_not_taken_is_forgotten_when_the_next_request_starts(c
     SessionStore(session_key=store.session_key).load()
     client.get("/")  # any request, even one without a session
     assert loaded_user(user.pk) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_session_saved_for_a_user_deleted_meanwhile_is_saved_and_reads_signed_out(client):
+    """No endless retry: Django's store tries a new key for ever when an insert fails."""
+    user = UserFactory()
+    user_id = user.pk
+    user.delete()
+    store = SessionStore()
+    store[SESSION_KEY] = str(user_id)
+    store.create()
+    assert Session.objects.get(pk=store.session_key).user_id == user_id
+    assert SessionStore(session_key=store.session_key).load() == {SESSION_KEY: str(user_id)}
+    assert loaded_user(user_id) is None
+    client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+    response = client.get("/accounts/email/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
