@@ -44,6 +44,40 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _sqlite_flush_past_the_locks(request):
+    """Empty the database after a transactional test on SQLite, triggers set aside.
+
+    Django empties the database after such a test by deleting every row. On PostgreSQL it
+    truncates, which fires no row trigger; on SQLite the triggers that keep approved
+    reports, frozen ballots and the audit log unchanged refuse the deletes. So the
+    triggers are dropped, the rows deleted and the triggers created again, before Django's
+    own flush (which then finds the tables empty).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if not transactional or connection.vendor != "sqlite":
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so torn down after this
+    yield
+    from django.core.management import call_command
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        triggers = cursor.fetchall()
+        for name, _sql in triggers:
+            cursor.execute(f'DROP TRIGGER "{name}"')
+    try:
+        call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
+    finally:
+        with connection.cursor() as cursor:
+            for _name, sql in triggers:
+                cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate limits and throttles live in the cache: every test starts with an empty one."""
     from django.core.cache import cache
