@@ -55,19 +55,17 @@ def district_budget_for(*, district, year: int) -> DistrictBudget | None:
 
 # The ballot page and the cast read their pool, its cycle and its district on every request
 # (the busiest of an election), so without compiling an ORM query each time (civic.rows).
-# The district's boundary (GeoJSON, possibly large) is left out: no ballot shows a map.
 _BALLOT_POOL = Rows(
     [("p", Pool), ("c", Cycle), ("d", District)],
     lambda quote, table: (
         f"FROM {table(Pool)} p JOIN {table(Cycle)} c ON c.id = p.cycle_id "
         f"JOIN {table(District)} d ON d.id = p.district_id WHERE p.id = %s"
     ),
-    skip={District: {"boundary"}},
 )
 
 
 def ballot_pool(*, pool_id: int) -> Pool | None:
-    """The pool with its cycle and district (all fields but the district's boundary)."""
+    """The pool with its cycle and district."""
     found = _BALLOT_POOL.one([pool_id])
     if found is None:
         return None

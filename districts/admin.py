@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 
+from districts import services
 from districts.models import (
     Assembly,
     CensusRecord,
     District,
+    DistrictBoundary,
     Neighbourhood,
     StaffMembership,
     VerificationAttempt,
@@ -16,12 +19,55 @@ class NeighbourhoodInline(admin.TabularInline):
     prepopulated_fields = {"slug": ["name_en"]}
 
 
+class DistrictBoundaryForm(forms.ModelForm):
+    class Meta:
+        model = DistrictBoundary
+        fields = ["geometry"]
+
+    def clean_geometry(self):
+        geometry = self.cleaned_data["geometry"]
+        services.boundary_box(geometry)
+        return geometry
+
+
+class DistrictBoundaryInline(admin.StackedInline):
+    """The outline, pasted as GeoJSON; the box around it is worked out when it is saved."""
+
+    model = DistrictBoundary
+    form = DistrictBoundaryForm
+    fields = ["geometry", "south", "west", "north", "east"]
+    readonly_fields = ["south", "west", "north", "east"]
+    extra = 0
+    max_num = 1
+
+
 @admin.register(District)
 class DistrictAdmin(admin.ModelAdmin):
     list_display = ["name_en", "name_bg", "name_tr", "slug", "population"]
     search_fields = ["name_en", "name_bg", "name_tr", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
-    inlines = [NeighbourhoodInline]
+    inlines = [DistrictBoundaryInline, NeighbourhoodInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not DistrictBoundary:
+            return super().save_formset(request, form, formset, change)
+        # Through the service, which stores the box around the outline with it; the lists
+        # are what the admin's history entry reports.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline in formset.forms:
+            if inline.instance.pk is not None and inline.cleaned_data.get("DELETE"):
+                services.district_boundary_set(district=form.instance, geometry=None)
+                formset.deleted_objects.append(inline.instance)
+            elif inline.has_changed() and not inline.cleaned_data.get("DELETE"):
+                existed = inline.instance.pk is not None and not inline.instance._state.adding
+                boundary = services.district_boundary_set(
+                    district=form.instance, geometry=inline.cleaned_data["geometry"]
+                )
+                if existed:
+                    formset.changed_objects.append((boundary, inline.changed_data))
+                else:
+                    formset.new_objects.append(boundary)
+        return None
 
 
 class StaffMembershipInline(admin.TabularInline):

@@ -17,9 +17,6 @@ class District(TranslatedNameMixin):
     centre_lon = models.DecimalField(
         _("centre longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    boundary = models.JSONField(
-        _("boundary"), null=True, blank=True, help_text=_("GeoJSON geometry of the district.")
-    )
 
     class Meta:
         verbose_name = _("district")
@@ -35,6 +32,34 @@ class District(TranslatedNameMixin):
                 name="district_centre_lon_range",
             ),
         ]
+
+
+class DistrictBoundary(models.Model):
+    """A district's outline (GeoJSON) and the box that holds it (what maps are kept to).
+
+    Apart from the district: an outline can run to hundreds of kilobytes, and nearly every
+    page reads districts. Written only by `districts.services.district_boundary_set`.
+    """
+
+    district = models.OneToOneField(
+        District,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="outline",
+        verbose_name=_("district"),
+    )
+    geometry = models.JSONField(_("boundary"), help_text=_("GeoJSON geometry of the district."))
+    south = models.DecimalField(_("southern edge"), max_digits=9, decimal_places=6)
+    west = models.DecimalField(_("western edge"), max_digits=9, decimal_places=6)
+    north = models.DecimalField(_("northern edge"), max_digits=9, decimal_places=6)
+    east = models.DecimalField(_("eastern edge"), max_digits=9, decimal_places=6)
+
+    class Meta:
+        verbose_name = _("boundary")
+        verbose_name_plural = _("boundaries")
+
+    def __str__(self) -> str:
+        return str(self.district)
 
 
 class Neighbourhood(TranslatedNameMixin):

@@ -7,7 +7,13 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from budgets.models import DistrictBudget, Pool
-from districts.models import CensusRecord, District, StaffMembership, VerificationAttempt
+from districts.models import (
+    CensusRecord,
+    District,
+    DistrictBoundary,
+    StaffMembership,
+    VerificationAttempt,
+)
 
 FAILED_OUTCOMES = [o for o in VerificationAttempt.Outcome if o not in ("matched", "throttled")]
 
@@ -63,3 +69,12 @@ def staff_districts(*, user) -> QuerySet[District]:
 
 def staff_memberships(*, user) -> QuerySet[StaffMembership]:
     return StaffMembership.objects.filter(user=user).select_related("district")
+
+
+def boundary_geometry(*, district: District) -> dict | None:
+    """The district's outline (GeoJSON), or None; read only where it is shown (the API)."""
+    return (
+        DistrictBoundary.objects.filter(district=district)
+        .values_list("geometry", flat=True)
+        .first()
+    )

@@ -6,6 +6,7 @@ import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TextIO
 
 from django.conf import settings
@@ -19,12 +20,14 @@ from districts import selectors
 from districts.models import (
     CensusRecord,
     District,
+    DistrictBoundary,
     Neighbourhood,
     StaffMembership,
     VerificationAttempt,
 )
 
 User = get_user_model()
+MICRODEGREE = Decimal("0.000001")
 
 NATIONAL_ID_RE = re.compile(r"^[0-9A-Z]{6,20}$")
 CENSUS_COLUMNS = ("national_id", "birth_year", "district")
@@ -191,3 +194,71 @@ def staff_membership_grant(
         user=user, district=district, defaults={"role": role}
     )
     return membership
+
+
+def geojson_pairs(geometry) -> list[tuple[float, float]]:
+    """Every (lon, lat) pair in a GeoJSON geometry, feature or feature collection."""
+    if not isinstance(geometry, dict):
+        return []
+    kind = geometry.get("type")
+    if kind == "FeatureCollection":
+        return [pair for f in geometry.get("features") or [] for pair in geojson_pairs(f)]
+    if kind == "Feature":
+        return geojson_pairs(geometry.get("geometry"))
+    if kind == "GeometryCollection":
+        return [pair for g in geometry.get("geometries") or [] for pair in geojson_pairs(g)]
+    pairs: list[tuple[float, float]] = []
+
+    def walk(node):
+        if (
+            isinstance(node, (list, tuple))
+            and len(node) >= 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in node[:2])
+        ):
+            pairs.append((float(node[0]), float(node[1])))
+        elif isinstance(node, (list, tuple)):
+            for child in node:
+                walk(child)
+
+    walk(geometry.get("coordinates"))
+    return pairs
+
+
+def _degrees(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(MICRODEGREE)
+
+
+@transaction.atomic
+def district_boundary_set(*, district: District, geometry) -> DistrictBoundary | None:
+    """Store the district's outline (GeoJSON) and the box around it; None removes it.
+
+    Raises ValidationError unless the geometry has coordinates, all on the globe.
+    """
+    if geometry in (None, "", {}):
+        DistrictBoundary.objects.filter(district=district).delete()
+        return None
+    south, west, north, east = boundary_box(geometry)
+    boundary, _created = DistrictBoundary.objects.update_or_create(
+        district=district,
+        defaults={"geometry": geometry, "south": south, "west": west, "north": north, "east": east},
+    )
+    return boundary
+
+
+def boundary_box(geometry) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(south, west, north, east) around a GeoJSON geometry; ValidationError if it has no
+    coordinates or any off the globe."""
+    pairs = geojson_pairs(geometry)
+    if not pairs:
+        raise ValidationError(
+            _("The boundary must be GeoJSON with coordinates (longitude, latitude)."),
+            code="boundary",
+        )
+    if not all(-180 <= lon <= 180 and -90 <= lat <= 90 for lon, lat in pairs):
+        raise ValidationError(
+            _("The boundary has coordinates off the globe: longitude first, then latitude."),
+            code="boundary",
+        )
+    lons = [lon for lon, _lat in pairs]
+    lats = [lat for _lon, lat in pairs]
+    return _degrees(min(lats)), _degrees(min(lons)), _degrees(max(lats)), _degrees(max(lons))

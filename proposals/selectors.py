@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from budgets import selectors as budget_selectors
 from budgets.models import Pool
-from districts.models import District
+from districts.models import District, DistrictBoundary
 from proposals.models import (
     Category,
     Comment,
@@ -238,50 +238,19 @@ def districts() -> QuerySet[District]:
     return District.objects.all()
 
 
-def _coordinates(geometry) -> list[tuple[float, float]]:
-    """Every (lon, lat) pair in a GeoJSON geometry, feature or feature collection."""
-    if not isinstance(geometry, dict):
-        return []
-    kind = geometry.get("type")
-    if kind == "FeatureCollection":
-        return [pair for f in geometry.get("features") or [] for pair in _coordinates(f)]
-    if kind == "Feature":
-        return _coordinates(geometry.get("geometry"))
-    if kind == "GeometryCollection":
-        return [pair for g in geometry.get("geometries") or [] for pair in _coordinates(g)]
-    pairs: list[tuple[float, float]] = []
-
-    def walk(node):
-        if (
-            isinstance(node, (list, tuple))
-            and len(node) >= 2
-            and all(isinstance(v, (int, float)) for v in node[:2])
-        ):
-            pairs.append((float(node[0]), float(node[1])))
-        elif isinstance(node, (list, tuple)):
-            for child in node:
-                walk(child)
-
-    walk(geometry.get("coordinates"))
-    return pairs
-
-
 def map_bounds(*, district: District) -> tuple[Decimal, Decimal, Decimal, Decimal] | None:
     """(south, west, north, east) the district's maps are held to, or None if unknown.
 
-    The bounding box of its GeoJSON boundary if there is one, else a box of ±0.05° around
-    its centre.
+    The box around its boundary if it has one (stored with it: the outline itself is not
+    read), else a box of ±0.05° around its centre.
     """
-    pairs = _coordinates(district.boundary)
-    if pairs:
-        lons = [p[0] for p in pairs]
-        lats = [p[1] for p in pairs]
-        return (
-            Decimal(str(min(lats))),
-            Decimal(str(min(lons))),
-            Decimal(str(max(lats))),
-            Decimal(str(max(lons))),
-        )
+    box = (
+        DistrictBoundary.objects.filter(district=district)
+        .values_list("south", "west", "north", "east")
+        .first()
+    )
+    if box is not None:
+        return box
     if district.centre_lat is None or district.centre_lon is None:
         return None
     return (

@@ -12,6 +12,7 @@ from ninja import Query, Router
 from budgets import open_data
 from budgets.models import Pool, Report
 from civic.api import schemas
+from districts import selectors as district_selectors
 
 router = Router()
 
@@ -303,7 +304,7 @@ def get_district(request: HttpRequest, slug: str):
         raise Http404
     return {
         **district_out(request, district),
-        "boundary": district.boundary,
+        "boundary": district_selectors.boundary_geometry(district=district),
         "neighbourhoods": [
             {"slug": n.slug, "name": names(n)} for n in district.neighbourhoods.all()
         ],

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from budgets.models import BudgetLine, Pool
+from districts.services import district_boundary_set
 from proposals.models import Status
 from tests.api.factories import Counted
 from tests.budgets.factories import make_counted_pool
@@ -165,10 +166,10 @@ def test_csv_queries_are_bounded(client, many, django_assert_max_num_queries, ta
 
 
 def test_district_detail_has_boundary_neighbourhoods_and_budget_lines(client):
-    district = DistrictFactory(
-        centre_lat=Decimal("42.697700"),
-        centre_lon=Decimal("23.321900"),
-        boundary={"type": "Polygon", "coordinates": [[[23.3, 42.6], [23.4, 42.7], [23.3, 42.6]]]},
+    district = DistrictFactory(centre_lat=Decimal("42.697700"), centre_lon=Decimal("23.321900"))
+    district_boundary_set(
+        district=district,
+        geometry={"type": "Polygon", "coordinates": [[[23.3, 42.6], [23.4, 42.7], [23.3, 42.6]]]},
     )
     budget = DistrictBudgetFactory(district=district, year=2025, source_url="https://example.org")
     BudgetLine.objects.create(
@@ -177,7 +178,9 @@ def test_district_detail_has_boundary_neighbourhoods_and_budget_lines(client):
     data = client.get(f"{API}/districts/{district.slug}").json()
     assert data["name"] == {"en": district.name_en, "bg": district.name_bg, "tr": district.name_tr}
     assert data["centre"] == {"lat": "42.697700", "lon": "23.321900"}
-    assert data["boundary"]["type"] == "Polygon"
+    assert data["boundary"]["coordinates"][0][1] == [23.4, 42.7]
+    other = DistrictFactory()
+    assert client.get(f"{API}/districts/{other.slug}").json()["boundary"] is None
     assert data["url"] == f"http://testserver/districts/{district.slug}/"
     [entry] = data["budgets"]
     assert entry["amount"] == "12345678.90" and entry["source_url"] == "https://example.org"
