@@ -55,15 +55,17 @@ class DistrictAdmin(admin.ModelAdmin):
         # are what the admin's history entry reports.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline in formset.forms:
-            if inline.instance.pk is not None and inline.cleaned_data.get("DELETE"):
-                services.district_boundary_set(district=form.instance, geometry=None)
-                formset.deleted_objects.append(inline.instance)
-            elif inline.has_changed() and not inline.cleaned_data.get("DELETE"):
-                existed = inline.instance.pk is not None and not inline.instance._state.adding
+            # The district is the primary key, so even a new outline has one: ask the state.
+            stored = not inline.instance._state.adding
+            if inline.cleaned_data.get("DELETE"):
+                if stored:
+                    services.district_boundary_set(district=form.instance, geometry=None)
+                    formset.deleted_objects.append(inline.instance)
+            elif inline.has_changed():
                 boundary = services.district_boundary_set(
                     district=form.instance, geometry=inline.cleaned_data["geometry"]
                 )
-                if existed:
+                if stored:
                     formset.changed_objects.append((boundary, inline.changed_data))
                 else:
                     formset.new_objects.append(boundary)

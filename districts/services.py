@@ -196,17 +196,17 @@ def staff_membership_grant(
     return membership
 
 
-def geojson_pairs(geometry) -> list[tuple[float, float]]:
+def _geojson_pairs(geometry) -> list[tuple[float, float]]:
     """Every (lon, lat) pair in a GeoJSON geometry, feature or feature collection."""
     if not isinstance(geometry, dict):
         return []
     kind = geometry.get("type")
     if kind == "FeatureCollection":
-        return [pair for f in geometry.get("features") or [] for pair in geojson_pairs(f)]
+        return [pair for f in geometry.get("features") or [] for pair in _geojson_pairs(f)]
     if kind == "Feature":
-        return geojson_pairs(geometry.get("geometry"))
+        return _geojson_pairs(geometry.get("geometry"))
     if kind == "GeometryCollection":
-        return [pair for g in geometry.get("geometries") or [] for pair in geojson_pairs(g)]
+        return [pair for g in geometry.get("geometries") or [] for pair in _geojson_pairs(g)]
     pairs: list[tuple[float, float]] = []
 
     def walk(node):
@@ -248,7 +248,7 @@ def district_boundary_set(*, district: District, geometry) -> DistrictBoundary |
 def boundary_box(geometry) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     """(south, west, north, east) around a GeoJSON geometry; ValidationError if it has no
     coordinates or any off the globe."""
-    pairs = geojson_pairs(geometry)
+    pairs = _geojson_pairs(geometry)
     if not pairs:
         raise ValidationError(
             _("The boundary must be GeoJSON with coordinates (longitude, latitude)."),
