@@ -28,6 +28,10 @@ from C concurrent clients on loopback:
 3. fixed rate: ballots sent at --rate per second for --seconds (open loop, latency counted
    from the moment each was due, so a late send is not hidden); p99.
 
+The whole machine's CPU is measured in each phase too (from /proc, on Linux): how busy all
+CPUs were, and per request the CPU of every process and of PostgreSQL's; the clients, the
+server and the database share the machine, so this is where each request's cost lands.
+
 Each gunicorn worker also measures every request (time in the worker, its CPU, SQL
 statements, commits, connecting to PostgreSQL), printed after the figures, with the SQL of
 one ballot cast and (--profile) where a cast's CPU and wall time go, by component.
@@ -210,7 +214,31 @@ def open_loop(jobs: list[Job], rate: float, clients: int, port: int) -> dict:
     return _run(worker, clients, latencies, failures)
 
 
+def machine_cpu() -> tuple[float, float, float]:
+    """CPU seconds since boot, from /proc (Linux; zeros elsewhere): all CPUs busy, all CPUs
+    in all, and PostgreSQL's processes (this server's: the benchmark runs beside it)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        fields = [int(value) for value in Path("/proc/stat").read_text().split()[1:11]]
+    except (OSError, ValueError, AttributeError):
+        return 0.0, 0.0, 0.0
+    total = sum(fields[:8])  # guest time is already counted in user time
+    busy = total - fields[3] - fields[4] - fields[7]  # less idle, I/O wait, stolen by the host
+    postgres = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        if name.startswith("postgres"):
+            values = rest.split()
+            postgres += int(values[11]) + int(values[12])  # its user and system time
+    return busy / tick, total / tick, postgres / tick
+
+
 def _run(worker, clients: int, latencies: list[float], failures: list[int]) -> dict:
+    machine = machine_cpu()
     started, cpu = time.perf_counter(), time.process_time()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for thread in threads:
@@ -220,7 +248,11 @@ def _run(worker, clients: int, latencies: list[float], failures: list[int]) -> d
     elapsed = time.perf_counter() - started
     figures = summary(latencies, elapsed, failures)
     figures["client_cpu"] = (time.process_time() - cpu) / elapsed
+    busy, total, postgres = (
+        after - before for after, before in zip(machine_cpu(), machine, strict=True)
+    )
     figures.update(latencies=latencies, elapsed=elapsed, failed=failures)
+    figures.update(machine_busy=busy, machine_total=total, postgres_cpu=postgres)
     return figures
 
 
@@ -233,6 +265,8 @@ def combined(runs: list[dict]) -> dict:
         [status for run in runs for status in run["failed"]],
     )
     figures["client_cpu"] = sum(run["client_cpu"] * run["elapsed"] for run in runs) / elapsed
+    for key in ("machine_busy", "machine_total", "postgres_cpu"):
+        figures[key] = sum(run[key] for run in runs)
     return figures
 
 
@@ -332,6 +366,17 @@ def line(name: str, figures: dict) -> str:
         f"{name:<26} {figures['requests']:>8} {figures['per_second']:>8.1f} "
         f"{figures['p50']:>8.1f} {figures['p95']:>8.1f} {figures['p99']:>8.1f} "
         f"{figures['client_cpu']:>7.0%} {failures:>8}"
+    )
+
+
+def machine_line(name: str, figures: dict) -> str:
+    """Where the whole machine's CPU went in a phase: busy share, and per request the CPU of
+    all processes and of PostgreSQL's."""
+    n, total = figures["requests"], figures["machine_total"]
+    busy = figures["machine_busy"] / total if total else float("nan")
+    return (
+        f"{name:<26} {busy:>7.0%} {1000 * figures['machine_busy'] / n:>9.2f} "
+        f"{1000 * figures['postgres_cpu'] / n:>9.2f}"
     )
 
 
@@ -528,6 +573,12 @@ def main() -> None:
             f"p99 at {options.rate:g} ballots/s: {fixed_p99:.0f} ms, {fixed_rate:.1f}/s served "
             f"(target < 300 ms: {'met' if fixed_p99 < 300 else 'MISSED'})"
         )
+
+        print()
+        print("the whole machine (busy = share of all CPUs in use; CPU ms per request)")
+        print(f"{'':<26} {'busy':>7} {'all CPU':>9} {'Postgres':>9}")
+        for name, figures in results.items():
+            print(machine_line(name, figures))
 
         print()
         print("inside the gunicorn workers (per request, ms unless counted)")
