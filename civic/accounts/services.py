@@ -45,6 +45,20 @@ def sessions_clear_expired(*, now=None, batch: int = 10_000) -> int:
         deleted += Session.objects.filter(pk__in=keys).delete()[0]
 
 
+@transaction.atomic
+def sessions_end_others(*, user: User, keep: str | None) -> int:
+    """Sign the user out everywhere but the session `keep` (the browser asking): delete their
+    other sessions, live or expired; return how many were live.
+
+    A browser left signed in (a library computer, a lost phone) reads as signed out on its
+    next request. Other users' sessions are not touched.
+    """
+    others = Session.objects.filter(user=user).exclude(pk=keep or "")
+    ended = others.filter(expire_date__gt=timezone.now()).delete()[0]
+    others.delete()  # the expired ones too: nothing needs them
+    return ended
+
+
 def account_email_queue(*, message: EmailMessage) -> None:
     """Have a worker send an account e-mail (confirmation, password reset, security notice),
     already rendered in the reader's language.

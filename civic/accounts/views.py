@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from civic.accounts import services
+from civic.accounts import selectors, services
 from civic.http import HtmxHttpRequest
 from districts import selectors as district_selectors
 
@@ -29,6 +30,9 @@ def profile(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "record": district_selectors.residency_of(user=request.user),
         "memberships": district_selectors.staff_memberships(user=request.user),
+        "other_sessions": selectors.other_sessions_count(
+            user=request.user, current=request.session.session_key
+        ),
     }
     return render(request, "accounts/profile.html", context)
 
@@ -43,4 +47,24 @@ def set_reminders(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(request, _("You will be reminded to vote."))
     else:
         messages.success(request, _("You will not get voting reminders."))
+    return redirect("accounts:profile")
+
+
+@require_POST
+@login_required
+def sessions_end_others(request: HtmxHttpRequest) -> HttpResponse:
+    """Sign the user out on every other browser and device; this one stays signed in."""
+    ended = services.sessions_end_others(user=request.user, keep=request.session.session_key)
+    if ended:
+        messages.success(
+            request,
+            ngettext(
+                "You were signed out on %(count)d other browser or device.",
+                "You were signed out on %(count)d other browsers or devices.",
+                ended,
+            )
+            % {"count": ended},
+        )
+    else:
+        messages.info(request, _("You were not signed in anywhere else."))
     return redirect("accounts:profile")

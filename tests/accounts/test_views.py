@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core import mail
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from civic.accounts.models import User
 from tests.factories import (
@@ -234,6 +234,52 @@ def test_profile_shows_residency_and_staff_districts(client):
     html = client.get("/me/").content.decode()
     assert "You are a verified resident of Vitosha" in html
     assert 'href="/staff/lyulin/"' in html
+
+
+def _signed_in_browser(user) -> Client:
+    browser = Client()
+    response = browser.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return browser
+
+
+def test_profile_says_where_else_the_user_is_signed_in(client):
+    user = UserFactory()
+    here = _signed_in_browser(user)
+    assert "You are signed in only here." in here.get("/me/").content.decode()
+    _signed_in_browser(user), _signed_in_browser(user)
+    _signed_in_browser(UserFactory())  # someone else's
+    html = here.get("/me/").content.decode()
+    assert "You are also signed in on 2 other browsers or devices." in html
+    assert 'action="/me/sessions/end-others/"' in html
+
+
+def test_sessions_end_others_signs_out_the_other_browsers_only():
+    user, neighbour = UserFactory(), UserFactory()
+    here, phone = _signed_in_browser(user), _signed_in_browser(user)
+    theirs = _signed_in_browser(neighbour)
+    response = here.post("/me/sessions/end-others/", follow=True)
+    assert response.redirect_chain == [("/me/", 302)]
+    html = response.content.decode()
+    assert "You were signed out on 1 other browser or device." in html
+    assert "You are signed in only here." in html
+    assert here.get("/me/").status_code == 200
+    assert phone.get("/me/")["Location"].startswith("/accounts/login/")
+    assert theirs.get("/me/").status_code == 200
+    again = here.post("/me/sessions/end-others/", follow=True).content.decode()
+    assert "You were not signed in anywhere else." in again
+
+
+def test_sessions_end_others_refuses_get_anonymous_and_a_missing_csrf_token():
+    user = UserFactory()
+    phone = _signed_in_browser(user)
+    here = Client(enforce_csrf_checks=True)
+    here.force_login(user)
+    assert here.get("/me/sessions/end-others/").status_code == 405
+    assert here.post("/me/sessions/end-others/").status_code == 403
+    anonymous = Client().post("/me/sessions/end-others/")
+    assert anonymous["Location"].startswith("/accounts/login/")
+    assert phone.get("/me/").status_code == 200
 
 
 def test_profile_of_unverified_user_links_to_verification(client):
