@@ -1,0 +1,49 @@
+"""The account page in a real browser: checked with axe-core in each language, and signing
+out everywhere else, which a second browser then notices."""
+
+import pytest
+
+from tests.e2e.test_smoke import _axe_violations
+from tests.e2e.test_voting import _sign_in
+from tests.factories import DistrictFactory, make_resident
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+EXPECTED = {
+    "en": ("Sign out everywhere else", "You were signed out on 1 other browser or device."),
+    "bg": (
+        "Изход от всички други устройства",
+        "Излязохте от профила си на 1 друг браузър или устройство.",
+    ),
+    "tr": (
+        "Diğer her yerde oturumu kapat",
+        "1 başka tarayıcı veya cihazda oturumunuz kapatıldı.",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "bg", "tr"])
+def test_sign_out_everywhere_else(live_server, browser, language):
+    resident = make_resident(DistrictFactory(), preferred_language=language)
+    # The phone: signed in, and without JavaScript, as every page must work.
+    phone_context = browser.new_context(java_script_enabled=False)
+    phone = phone_context.new_page()
+    _sign_in(phone, live_server.url, resident.email)
+    laptop_context = browser.new_context(viewport={"width": 360, "height": 780})
+    laptop = laptop_context.new_page()
+    _sign_in(laptop, live_server.url, resident.email)
+
+    laptop.goto(live_server.url + "/me/")
+    button, done = EXPECTED[language]
+    assert laptop.locator("html").get_attribute("lang") == language
+    assert _axe_violations(laptop) == []
+    laptop.get_by_role("button", name=button).click()
+    laptop.get_by_text(done).wait_for()
+    assert _axe_violations(laptop) == []
+
+    phone.goto(live_server.url + "/me/")
+    assert "/accounts/login/" in phone.url
+    laptop.goto(live_server.url + "/me/")
+    assert laptop.url == live_server.url + "/me/"
+    phone_context.close()
+    laptop_context.close()
