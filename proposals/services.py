@@ -451,6 +451,19 @@ def proposal_image_remove(*, image: ProposalImage) -> None:
 
 
 @transaction.atomic
+def proposal_drafts_delete(*, author) -> int:
+    """Delete the author's drafts (never submitted, seen by nobody else) with their images'
+    files after commit, as their account closes; return how many."""
+    drafts = Proposal.objects.filter(author=author, status=Status.DRAFT)
+    images = ProposalImage.objects.filter(proposal__in=drafts)
+    names = [name for pair in images.values_list("image", "thumbnail") for name in pair if name]
+    storage = ProposalImage._meta.get_field("image").storage
+    deleted = drafts.delete()[1].get(Proposal._meta.label, 0)
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return deleted
+
+
+@transaction.atomic
 def comment_post(
     *, proposal: Proposal, author, body: str, parent: Comment | None = None
 ) -> Comment:

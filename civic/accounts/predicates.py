@@ -32,3 +32,12 @@ def is_any_district_staff(user) -> bool:
 
 
 is_privileged = is_city_admin | is_council_member | is_any_district_staff
+
+
+@rules.predicate
+def may_close_own_account(user) -> bool:
+    """A signed-in user with no role (district staff, council, administrator, admin site).
+
+    Asked directly, not through `has_perm`: Django grants every permission to superusers.
+    """
+    return bool(user.is_authenticated and not user.is_staff and not is_privileged(user))

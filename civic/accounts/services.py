@@ -4,10 +4,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from civic.accounts.models import Session, User
+from civic.accounts.predicates import may_close_own_account
 from civic.queue import enqueue_or_do
+
+_PRIVILEGED_ACCOUNT = _(
+    "Accounts of district staff, council members and administrators are closed by the city's "
+    "administrators, because their decisions are part of the public record."
+)
 
 
 @transaction.atomic
@@ -43,6 +51,29 @@ def sessions_clear_expired(*, now=None, batch: int = 10_000) -> int:
         if not keys:
             return deleted
         deleted += Session.objects.filter(pk__in=keys).delete()[0]
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Close a resident's own account for good; refuse staff, council and administrators.
+
+    With it go their sessions, e-mail addresses, second factors, supports, flags and drafts.
+    Submitted proposals and comments stay, under "Former user". Their census record is
+    freed for a new claim; a ballot cast with it stays counted, since a ballot belongs to
+    the register entry and never names an account. Raises ValidationError with a sentence.
+    """
+    from proposals.services import proposal_drafts_delete
+
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:  # deleted meanwhile: nothing left to do
+        return
+    if not may_close_own_account(locked):
+        raise ValidationError(_PRIVILEGED_ACCOUNT, code="privileged")
+    proposal_drafts_delete(author=locked)
+    try:
+        locked.delete()
+    except ProtectedError as error:  # a record that must keep its author (a paper entry)
+        raise ValidationError(_PRIVILEGED_ACCOUNT, code="privileged") from error
 
 
 @transaction.atomic

@@ -1,14 +1,18 @@
+from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from civic.accounts import selectors, services
+from civic.accounts.predicates import may_close_own_account
 from civic.http import HtmxHttpRequest
 from districts import selectors as district_selectors
 
@@ -68,3 +72,29 @@ def sessions_end_others(request: HtmxHttpRequest) -> HttpResponse:
     else:
         messages.info(request, _("You were not signed in anywhere else."))
     return redirect("accounts:profile")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@reauthentication_required(
+    allow_get=True, enabled=lambda request: may_close_own_account(request.user)
+)
+def delete(request: HtmxHttpRequest) -> HttpResponse:
+    """Close one's own account: what goes and what stays, then a confirmed POST.
+
+    The POST asks for the password again (or another way of signing in) unless the user
+    gave it in the last few minutes, and allauth then replays it; an account that may not
+    be closed here is refused without asking.
+    """
+    error = ""
+    if request.method == "POST":
+        try:
+            services.user_delete(user=request.user)
+        except ValidationError as refusal:
+            error = " ".join(refusal.messages)
+        else:
+            logout(request)
+            messages.success(request, _("Your account was deleted."))
+            return redirect("districts:home")
+    context = {"may_close": may_close_own_account(request.user), "error": error}
+    return render(request, "accounts/delete.html", context, status=400 if error else 200)

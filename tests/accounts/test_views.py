@@ -282,6 +282,74 @@ def test_sessions_end_others_refuses_get_anonymous_and_a_missing_csrf_token():
     assert phone.get("/me/").status_code == 200
 
 
+def test_delete_page_says_what_goes_and_what_stays(client):
+    anonymous = client.get("/me/delete/")
+    assert anonymous["Location"].startswith("/accounts/login/")
+    user = make_resident(DistrictFactory())
+    client.force_login(user)
+    assert 'href="/me/delete/"' in client.get("/me/").content.decode()
+    html = client.get("/me/delete/").content.decode()
+    assert "A ballot you cast stays counted:" in html
+    assert 'action="/me/delete/"' in html
+    assert User.objects.filter(pk=user.pk).exists()  # reading the page deletes nothing
+
+
+def test_delete_asks_for_the_password_again_then_closes_the_account():
+    user = make_resident(DistrictFactory())
+    browser, phone = _signed_in_browser(user), _signed_in_browser(user)
+    response = browser.post("/me/delete/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/reauthenticate/?next=%2Fme%2Fdelete%2F"
+    assert User.objects.filter(pk=user.pk).exists()
+    wrong = browser.post("/accounts/reauthenticate/?next=/me/delete/", {"password": "nope"})
+    assert wrong.status_code == 200 and User.objects.filter(pk=user.pk).exists()
+    # allauth replays the suspended POST once the password is right.
+    done = browser.post(
+        "/accounts/reauthenticate/?next=/me/delete/", {"password": PASSWORD}, follow=True
+    )
+    assert done.redirect_chain == [("/", 302)]
+    assert "Your account was deleted." in done.content.decode()
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert browser.get("/me/")["Location"].startswith("/accounts/login/")
+    assert phone.get("/me/")["Location"].startswith("/accounts/login/")
+    again = Client().post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert again.status_code == 200  # the sign-in form again, with its error
+
+
+def test_delete_soon_after_the_password_asks_no_more(client):
+    user = make_resident(DistrictFactory())
+    client.force_login(user)
+    assert client.post("/accounts/reauthenticate/", {"password": PASSWORD}).status_code == 302
+    assert client.post("/me/delete/")["Location"] == "/"
+    assert not User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.parametrize("role", ["staff", "council", "city admin"])
+def test_delete_refused_to_accounts_with_a_role(client, role):
+    district = DistrictFactory()
+    user = {
+        "staff": lambda: make_staff(district),
+        "council": make_council,
+        "city admin": make_city_admin,
+    }[role]()
+    client.force_login(user)
+    page = client.get("/me/delete/").content.decode()
+    assert "part of the public record" in page and 'action="/me/delete/"' not in page
+    refused = client.post("/me/delete/")  # refused at once: no password asked for nothing
+    assert refused.status_code == 400
+    assert "part of the public record" in refused.content.decode()
+    assert User.objects.filter(pk=user.pk).exists()
+    assert client.get("/me/").status_code == 200
+
+
+def test_delete_refuses_a_post_without_its_csrf_token():
+    user = make_resident(DistrictFactory())
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert browser.post("/me/delete/").status_code == 403
+    assert User.objects.filter(pk=user.pk).exists()
+
+
 def test_profile_of_unverified_user_links_to_verification(client):
     client.force_login(UserFactory())
     html = client.get("/me/").content.decode()

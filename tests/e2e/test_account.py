@@ -47,3 +47,22 @@ def test_sign_out_everywhere_else(live_server, browser, language):
     assert laptop.url == live_server.url + "/me/"
     phone_context.close()
     laptop_context.close()
+
+
+def test_delete_account_with_the_password_asked_again(live_server, page):
+    from civic.accounts.models import User
+
+    resident = make_resident(DistrictFactory(), preferred_language="bg")
+    _sign_in(page, live_server.url, resident.email)
+    page.goto(live_server.url + "/me/")
+    page.get_by_role("link", name="Изтриване на профила ми").click()
+    page.get_by_role("heading", level=1, name="Изтриване на профила ми").wait_for()
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Изтриване на профила ми завинаги").click()
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    assert _axe_violations(page) == []
+    page.locator("input[type=password]").fill("correct horse battery")
+    page.get_by_role("button", name="Потвърди").click()
+    page.get_by_text("Профилът ви беше изтрит.").wait_for()
+    assert page.url == live_server.url + "/"
+    assert not User.objects.filter(pk=resident.pk).exists()

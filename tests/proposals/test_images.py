@@ -350,3 +350,32 @@ def test_proposal_image_remove_frees_a_place(media, proposal, django_capture_on_
     assert not path.exists()
     services.proposal_image_add(proposal=proposal, upload=upload(picture(), "again.jpg"))
     assert proposal.images.count() == 5
+
+
+def test_proposal_drafts_delete_removes_drafts_and_their_files_only(
+    media, proposal, django_capture_on_commit_callbacks
+):
+    Proposal.objects.filter(pk=proposal.pk).update(status=Status.DRAFT, submitted_at=None)
+    drafted = services.proposal_image_add(proposal=proposal, upload=upload(picture(), "a.jpg"))
+    submitted = Proposal.objects.create(
+        pool=proposal.pool,
+        author=proposal.author,
+        title="A submitted one",
+        summary="s",
+        body="b",
+        category=proposal.category,
+        author_cost=Decimal("900"),
+        status=Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    kept = services.proposal_image_add(proposal=submitted, upload=upload(picture(), "b.jpg"))
+    files = [Path(drafted.image.path), Path(drafted.thumbnail.path)]
+    assert all(path.exists() for path in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.proposal_drafts_delete(author=proposal.author) == 1
+
+    assert not Proposal.objects.filter(pk=proposal.pk).exists()
+    assert not any(path.exists() for path in files)
+    assert Path(kept.image.path).exists() and Path(kept.thumbnail.path).exists()
+    assert list(ProposalImage.objects.all()) == [kept]
