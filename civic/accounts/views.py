@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -98,3 +100,19 @@ def delete(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("districts:home")
     context = {"may_close": may_close_own_account(request.user), "error": error}
     return render(request, "accounts/delete.html", context, status=400 if error else 200)
+
+
+@require_GET
+@never_cache
+@login_required
+@reauthentication_required
+def data(request: HtmxHttpRequest) -> HttpResponse:
+    """Download everything kept about one's account as JSON; asks for the password again
+    unless it was given in the last few minutes (the file holds personal data)."""
+    response = JsonResponse(
+        selectors.personal_data(user=request.user),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+    day = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="civic-my-data-{day}.json"'
+    return response

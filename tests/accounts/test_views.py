@@ -1,3 +1,4 @@
+import json
 import re
 
 import pytest
@@ -354,3 +355,35 @@ def test_profile_of_unverified_user_links_to_verification(client):
     client.force_login(UserFactory())
     html = client.get("/me/").content.decode()
     assert 'href="/residency/"' in html
+
+
+# Downloading one's data ---------------------------------------------------------------------
+
+
+def test_data_download_asks_for_the_password_again_then_gives_the_json_file():
+    user = make_resident(DistrictFactory())
+    browser = _signed_in_browser(user)
+    assert 'href="/me/data/"' in browser.get("/me/").content.decode()
+    asked = browser.get("/me/data/")
+    assert asked.status_code == 302
+    assert asked["Location"] == "/accounts/reauthenticate/?next=%2Fme%2Fdata%2F"
+    given = browser.post(
+        "/accounts/reauthenticate/?next=/me/data/", {"password": PASSWORD}, follow=True
+    )
+    assert given.redirect_chain[-1] == ("/me/data/", 302)
+    assert given["Content-Type"] == "application/json"
+    assert given["Content-Disposition"].startswith('attachment; filename="civic-my-data-')
+    assert "no-store" in given["Cache-Control"]
+    data = json.loads(given.content)
+    assert data["account"]["email"] == user.email
+    assert data["signed_in_browsers"] == 1
+
+
+def test_data_download_refused_to_anonymous_and_to_post(client):
+    assert client.get("/me/data/")["Location"].startswith("/accounts/login/")
+    user = UserFactory()
+    client.force_login(user)
+    assert client.post("/accounts/reauthenticate/", {"password": PASSWORD}).status_code == 302
+    assert client.post("/me/data/").status_code == 405
+    mine = json.loads(client.get("/me/data/").content)
+    assert mine["account"]["email"] == user.email  # only ever the signed-in user's own data
