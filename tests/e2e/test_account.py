@@ -1,5 +1,9 @@
-"""The account page in a real browser: checked with axe-core in each language, and signing
-out everywhere else, which a second browser then notices."""
+"""The account page in a real browser: checked with axe-core in each language, signing
+out everywhere else, which a second browser then notices, downloading one's data and
+closing the account."""
+
+import json
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +70,18 @@ def test_delete_account_with_the_password_asked_again(live_server, page):
     page.get_by_text("Профилът ви беше изтрит.").wait_for()
     assert page.url == live_server.url + "/"
     assert not User.objects.filter(pk=resident.pk).exists()
+
+
+def test_download_my_data_with_the_password_asked_again(live_server, page):
+    resident = make_resident(DistrictFactory(), preferred_language="tr")
+    _sign_in(page, live_server.url, resident.email)
+    page.goto(live_server.url + "/me/")
+    page.get_by_role("link", name="Verilerimi indir (JSON)").click()
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.locator("input[type=password]").fill("correct horse battery")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Onayla").click()
+    assert download.value.suggested_filename.startswith("civic-my-data-")
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["account"]["email"] == resident.email
+    assert data["residency"]["birth_year"] == 1980
