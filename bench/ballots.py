@@ -30,7 +30,9 @@ from C concurrent clients on loopback:
 
 The whole machine's CPU is measured in each phase too (from /proc, on Linux): how busy all
 CPUs were, and per request the CPU of every process and of PostgreSQL's; the clients, the
-server and the database share the machine, so this is where each request's cost lands.
+server and the database share the machine, so this is where each request's cost lands;
+and the target's budget: the machine's CPU a ballot may use to reach half of bare's
+throughput with the machine as busy as it was while ballots were cast.
 
 Each gunicorn worker also measures every request (time in the worker, its CPU, SQL
 statements, commits, connecting to PostgreSQL), printed after the figures, with the SQL of
@@ -375,9 +377,14 @@ def machine_line(name: str, figures: dict) -> str:
     n, total = figures["requests"], figures["machine_total"]
     busy = figures["machine_busy"] / total if total else float("nan")
     return (
-        f"{name:<26} {busy:>7.0%} {1000 * figures['machine_busy'] / n:>9.2f} "
+        f"{name:<26} {busy:>7.0%} {cpu_per_request(figures):>9.2f} "
         f"{1000 * figures['postgres_cpu'] / n:>9.2f}"
     )
+
+
+def cpu_per_request(figures: dict) -> float:
+    """Milliseconds of the whole machine's busy CPU per request in a phase."""
+    return 1000 * figures["machine_busy"] / figures["requests"]
 
 
 def inside_line(name: str, stats: dict) -> str:
@@ -579,6 +586,16 @@ def main() -> None:
         print(f"{'':<26} {'busy':>7} {'all CPU':>9} {'Postgres':>9}")
         for name, figures in results.items():
             print(machine_line(name, figures))
+        if all(results[name]["machine_total"] for name in (BALLOTS, BARE, CAST_SQL, SIGNED_IN)):
+            # Half of bare's rate with the machine as busy as in the ballots phase.
+            used = cpu_per_request(results[BALLOTS])
+            budget = used * results[BALLOTS]["per_second"] / (0.5 * results[BARE]["per_second"])
+            print(
+                f"the target's budget: at half of bare's rate, as busy, a ballot may use "
+                f"{budget:.2f} ms of the machine's CPU; it uses {used:.2f}; the cast's SQL "
+                f"alone {cpu_per_request(results[CAST_SQL]):.2f}, a signed-in upsert "
+                f"{cpu_per_request(results[SIGNED_IN]):.2f}"
+            )
 
         print()
         print("inside the gunicorn workers (per request, ms unless counted)")
