@@ -29,7 +29,7 @@ class PreferredLanguageMiddleware:
 
 
 class RequireMFAMiddleware:
-    """Send staff, council members and admins without TOTP to enrol before anything else.
+    """Send staff, council members, admins and admin-site users without TOTP to enrol first.
 
     On only where `CIVIC_REQUIRE_MFA_FOR_PRIVILEGED` is set (production).
     """

@@ -31,7 +31,14 @@ def is_any_district_staff(user) -> bool:
     return user.staff_memberships.exists()
 
 
-is_privileged = is_city_admin | is_council_member | is_any_district_staff
+@rules.predicate
+def is_admin_site_user(user) -> bool:
+    """The user may sign in to the Django admin (`is_staff`), whatever permissions it holds."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+# Who must use a second factor, and whose account is part of the public record.
+is_privileged = is_city_admin | is_council_member | is_any_district_staff | is_admin_site_user
 
 
 @rules.predicate
@@ -40,4 +47,5 @@ def may_close_own_account(user) -> bool:
 
     Asked directly, not through `has_perm`: Django grants every permission to superusers.
     """
+    # is_staff asked directly too: an inactive admin-site account is not closed here either.
     return bool(user.is_authenticated and not user.is_staff and not is_privileged(user))

@@ -165,6 +165,8 @@ PRIVILEGED = {
     "staff": lambda d: make_staff(d),
     "council": lambda d: make_council(),
     "city_admin": lambda d: make_city_admin(),
+    # Signs in to the Django admin with whatever model permissions it was given.
+    "admin_site": lambda d: UserFactory(is_staff=True),
 }
 
 
