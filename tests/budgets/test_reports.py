@@ -309,6 +309,17 @@ def test_staff_report_page_is_scoped_to_the_district(client, pending):
     assert Report.objects.get(pk=report.pk).state == Report.State.PENDING
 
 
+def test_staff_report_of_a_foreign_pool_under_the_own_district_is_not_found(client, pending):
+    pool, _items, _tally, report = pending
+    own = DistrictFactory()
+    client.force_login(make_staff(own))
+    url = f"/staff/{own.slug}/pools/{pool.pk}/report/"
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+    assert client.post(url, {"action": "render", "report": report.pk}).status_code == 404
+    assert Report.objects.get(pk=report.pk).state == Report.State.PENDING
+
+
 def test_staff_render_again_refuses_a_forged_report_id(client, pending):
     pool, _items, _tally, report = pending
     _other_pool, _i, _t, other = make_counted_pool()

@@ -238,6 +238,20 @@ def test_staff_tallies_refused_to_others(client, role):
         assert page.status_code == 403
 
 
+def test_staff_tallies_of_a_foreign_pool_under_the_own_district_are_not_found(client):
+    from tests.factories import make_staff
+
+    pool, _freeze = _import(ASSEN)
+    own = DistrictFactory()
+    client.force_login(make_staff(own))
+    url = f"/staff/{own.slug}/pools/{pool.pk}/tallies/"
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 404
+    post = client.post(url, {"rule": "greedy", "tie_break": "lexico", "min_votes": "0"})
+    assert post.status_code == 404
+    assert not Tally.objects.filter(pool=pool, official=False).exists()
+
+
 def _children(pid: int) -> list[int]:
     """Processes whose parent is pid (the worker's pool children), from /proc."""
     found = []
