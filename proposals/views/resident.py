@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -323,7 +323,7 @@ def comment_flag(request: HtmxHttpRequest, comment_id: int) -> HttpResponse:
         services.comment_flag(comment=comment, user=request.user, reason=reason)
     except ValidationError as error:
         # Hidden by a moderator since the page was loaded.
-        return HttpResponseBadRequest(" ".join(error.messages))
+        return _comments_response(request, proposal, status=400, problem=" ".join(error.messages))
     text = _("Thank you. The moderators will look at the comment.")
     if request.htmx:
         return _comments_response(request, proposal, posted=text)

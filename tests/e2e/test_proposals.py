@@ -95,3 +95,28 @@ def test_proposal_from_submission_to_feasible(live_server, browser, photo):
     assert page.locator("main img").count() >= 1
     assert _axe_violations(page) == []
     context.close()
+
+
+def test_comment_with_javascript_shows_errors_and_announces_the_post(live_server, page):
+    from tests.proposals.factories import ProposalFactory
+
+    proposal = ProposalFactory(title="Shade for the playground")
+    resident = make_resident(proposal.pool.district)
+    _sign_in(page, live_server.url, resident.email)
+    page.goto(f"{live_server.url}/proposals/{proposal.pk}/")
+    form = page.locator("form.comment-form").last
+    form.get_by_role("button", name="Post comment").click()
+    # htmx swaps the 400 answer in: the error is shown and tied to the field.
+    error = page.locator("#comment-body-new_error")
+    error.wait_for()
+    assert page.get_by_label("Your comment").get_attribute("aria-describedby") == (
+        "comment-body-new_error"
+    )
+    assert page.url.endswith(f"/proposals/{proposal.pk}/")  # no full reload
+    page.get_by_label("Your comment").fill("Yes — and a drinking fountain, please.")
+    page.locator("form.comment-form").last.get_by_role("button", name="Post comment").click()
+    page.locator("#comments-status").get_by_text("Your comment was posted.").wait_for(
+        state="attached"
+    )
+    assert page.get_by_text("Yes — and a drinking fountain, please.").is_visible()
+    assert _axe_violations(page) == []

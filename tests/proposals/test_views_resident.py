@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -530,3 +531,25 @@ def test_my_proposals_lists_own_with_actions(client, pool, resident):
 def test_my_proposals_requires_login(client):
     response = client.get(reverse("proposals:mine"))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_flag_refused_by_the_service_says_why_in_the_comments(client, pool, resident, monkeypatch):
+    """A comment hidden between the check and the report: the reason replaces nothing else."""
+    proposal = make_proposal(pool)
+    comment = services.comment_post(
+        proposal=proposal, author=make_resident(pool.district), body="Still listed"
+    )
+
+    def refuse(**_arguments):
+        raise ValidationError("This comment cannot be reported.", code="flag")
+
+    monkeypatch.setattr(services, "comment_flag", refuse)
+    client.force_login(resident)
+    url = reverse("proposals:comment_flag", args=[comment.pk])
+    partial = client.post(url, {"reason": "Spam"}, **HTMX)
+    html = partial.content.decode()
+    assert partial.status_code == 400 and "<html" not in html
+    assert 'role="alert">This comment cannot be reported.' in html and "Still listed" in html
+    page = client.post(url, {"reason": "Spam"})
+    assert page.status_code == 400 and "This comment cannot be reported." in page.content.decode()
+    assert not Flag.objects.exists()
