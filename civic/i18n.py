@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 
@@ -20,9 +21,9 @@ def localized(obj: object, field: str, language: str | None = None) -> str:
 class TranslatedNameMixin(models.Model):
     """`name_en`, `name_bg`, `name_tr` and a `name` property in the active language."""
 
-    name_en = models.CharField("name (English)", max_length=120)
-    name_bg = models.CharField("name (Bulgarian)", max_length=120, blank=True)
-    name_tr = models.CharField("name (Turkish)", max_length=120, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    name_bg = models.CharField(_("name (Bulgarian)"), max_length=120, blank=True)
+    name_tr = models.CharField(_("name (Turkish)"), max_length=120, blank=True)
 
     class Meta:
         abstract = True

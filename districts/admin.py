@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from districts import services
 from districts.models import (
@@ -100,7 +101,7 @@ class CensusRecordAdmin(admin.ModelAdmin):
     def short_hmac(self, record: CensusRecord) -> str:
         return record.id_hmac[:16] + "…"
 
-    @admin.display(boolean=True, description="claimed")
+    @admin.display(boolean=True, description=_("claimed"))
     def is_claimed(self, record: CensusRecord) -> bool:
         return record.claimed_by_id is not None
 

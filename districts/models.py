@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from civic.i18n import TranslatedNameMixin
@@ -239,4 +240,6 @@ class Assembly(models.Model):
         ordering = ["district", "-held_on", "title"]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.held_on:%Y-%m-%d})"
+        # Shown to staff (paper ballots' sources, the assembly choice): the date as the
+        # active language writes it.
+        return f"{self.title} ({date_format(self.held_on, 'SHORT_DATE_FORMAT')})"

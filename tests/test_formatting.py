@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 from django.utils import translation
 
 from civic.formatting import money, number, percent
@@ -73,3 +74,10 @@ def test_money_remembered_per_language_and_the_same_for_equal_amounts():
     with translation.override("en"):
         assert money(Decimal("1234567"), "EUR") == "€1,234,567"
     assert _money.cache_info().hits >= 2
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en", "45%"), ("tr", "%45"), ("bg", "45%")])
+def test_percent_filter_of_a_count_out_of_a_hundred(language, shown):
+    page = Template("{% load civic %}{{ progress|percent:100 }}")
+    with translation.override(language):
+        assert page.render(Context({"progress": 45})) == shown

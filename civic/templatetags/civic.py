@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 
 from civic import formatting
@@ -21,7 +23,11 @@ def number(value) -> str:
 
 
 @register.filter
-def percent(value) -> str:
+def percent(value, whole=None) -> str:
+    """A fraction as a percentage in the active locale; `{{ progress|percent:100 }}` for a
+    value counted out of `whole`."""
     if value is None or value == "":
         return ""
+    if whole is not None:
+        value = Decimal(value) / Decimal(whole)
     return formatting.percent(value)

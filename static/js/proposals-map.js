@@ -35,7 +35,24 @@
   function baseMap(el, options, restrict) {
     el.hidden = false;
     setUpIcons(el);
-    var map = L.map(el, Object.assign({ scrollWheelZoom: false }, options || {}));
+    var settings = Object.assign({ scrollWheelZoom: false, zoomControl: true }, options || {});
+    var zoom = settings.zoomControl;
+    settings.zoomControl = false;
+    var map = L.map(el, settings);
+    // Leaflet's own labels are English: the page gives them in its language.
+    if (zoom) {
+      L.control.zoom({
+        zoomInTitle: el.dataset.zoomIn || "+",
+        zoomOutTitle: el.dataset.zoomOut || "-"
+      }).addTo(map);
+    }
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close && el.dataset.close) {
+        close.setAttribute("aria-label", el.dataset.close);
+        close.title = el.dataset.close;
+      }
+    });
     L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution, maxZoom: 19 }).addTo(map);
     var box = bounds(el);
     var centre = pair(el.dataset.centre);
@@ -63,7 +80,8 @@
       if (marker) {
         marker.setLatLng(point);
       } else {
-        marker = L.marker(point, { draggable: true, keyboard: true, title: el.getAttribute("aria-label") }).addTo(map);
+        var label = el.getAttribute("aria-label");
+        marker = L.marker(point, { draggable: true, keyboard: true, title: label, alt: label }).addTo(map);
         marker.on("dragend", function () { fill(marker.getLatLng()); });
       }
       if (pan) map.panTo(point);
@@ -106,7 +124,7 @@
     }, false);
     made.map.options.minZoom = 0;
     made.map.setView(at, 16);
-    L.marker(at, { keyboard: false, interactive: false }).addTo(made.map);
+    L.marker(at, { keyboard: false, interactive: false, alt: el.getAttribute("aria-label") }).addTo(made.map);
     el.removeAttribute("tabindex");
   }
 
@@ -140,7 +158,8 @@
         .then(function (items) {
           group.clearLayers();
           var markers = items.map(function (item) {
-            return L.marker([item.lat, item.lon], { title: item.title }).bindPopup(popup(item));
+            return L.marker([item.lat, item.lon], { title: item.title, alt: item.title })
+              .bindPopup(popup(item));
           });
           if (group.addLayers) group.addLayers(markers); else markers.forEach(function (m) { group.addLayer(m); });
           if (markers.length) {

@@ -242,6 +242,17 @@ def test_receipt_is_emailed_after_commit_in_the_voters_language(
     assert "Your ballot" not in mail.outbox[0].subject  # written in Bulgarian
 
 
+def test_receipt_subject_is_plain_text(approval, django_capture_on_commit_callbacks):
+    """A subject is not HTML: a district named with an ampersand keeps it."""
+    pool, items = approval
+    type(pool.district).objects.filter(pk=pool.district_id).update(name_en="Ivan & Maria's")
+    pool.district.refresh_from_db()
+    voter = make_resident(pool.district)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ballot_cast(pool=pool, voter=voter, choices={items[0].pk: 1, items[1].pk: 1})
+    assert "Your ballot in Ivan & Maria's is cast" in mail.outbox[0].subject
+
+
 def test_superseded_receipt_is_not_emailed(approval):
     from budgets.tasks import ballot_receipts_email
 

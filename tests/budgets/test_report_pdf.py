@@ -159,6 +159,21 @@ def test_report_has_pages_digest_recount_and_public_reasons(
     assert f"/results/{pool.pk}/ballots.pb" in text
 
 
+@pytest.mark.parametrize(
+    ("voters", "language", "sentence"),
+    [
+        (1, "en", "1 ballot was counted;"),
+        (2, "en", "2 ballots were counted;"),
+        (1, "bg", "Преброена е 1 бюлетина;"),
+        (2, "bg", "Преброени са 2 бюлетини;"),
+    ],
+)
+def test_report_turnout_says_ballot_or_ballots(poppler, tmp_path, voters, language, sentence):
+    pool, _items, tally, report = make_counted_pool(voters=voters)
+    data = render_pool_report(pool=pool, tally=tally, report=report, language=language)
+    assert sentence in pdf_text(data, tmp_path)
+
+
 def test_report_page_numbers_count_every_page(poppler, counted, tmp_path):
     pool, _items, tally, report = counted
     data = render_pool_report(pool=pool, tally=tally, report=report, language="en")

@@ -120,3 +120,32 @@ def test_comment_with_javascript_shows_errors_and_announces_the_post(live_server
     )
     assert page.get_by_text("Yes — and a drinking fountain, please.").is_visible()
     assert _axe_violations(page) == []
+
+
+def test_map_speaks_the_page_language(live_server, page):
+    """Leaflet's own labels are English: the zoom buttons, each marker's image and the
+    popup's close button get the page's language and the proposal's title instead."""
+    from tests.proposals.factories import ProposalFactory
+
+    district = DistrictFactory(centre_lat=Decimal("42.69"), centre_lon=Decimal("23.32"))
+    ProposalFactory(
+        pool=make_pool(district=district),
+        title="Пейки в парка",
+        latitude=Decimal("42.690000"),
+        longitude=Decimal("23.320000"),
+    )
+    page.goto(f"{live_server.url}/proposals/map/?district={district.slug}")
+    page.select_option("#language-select", "bg")
+    page.locator(".language-form button").click()
+    assert page.locator("html").get_attribute("lang") == "bg"
+    marker = page.get_by_role("button", name="Пейки в парка")
+    marker.wait_for()
+    assert page.locator(".leaflet-marker-icon").first.get_attribute("alt") == "Пейки в парка"
+    assert page.get_by_role("button", name="Увеличаване").is_visible()
+    assert page.get_by_role("button", name="Намаляване").is_visible()
+    marker.click()
+    popup = page.locator(".leaflet-popup")
+    popup.get_by_role("link", name="Пейки в парка").wait_for()
+    popup.get_by_role("button", name="Затваряне").click()
+    popup.wait_for(state="detached")
+    assert _axe_violations(page) == []

@@ -209,6 +209,12 @@ def test_queue_htmx_renders_results_only(client, staff, proposal):
     assert response.status_code == 200
     assert 'id="queue-results"' in html and "<html" not in html
     assert response["Vary"] and "HX-Request" in response["Vary"]
+    # The page's polite status region says how many are shown now.
+    assert '<div id="queue-status" hx-swap-oob="innerHTML">1 proposal shown.</div>' in html
+    page = client.get(reverse("proposals:staff_queue", args=["alpha"])).content.decode()
+    assert (
+        'id="queue-status" class="visually-hidden" role="status" aria-live="polite"></div>' in page
+    )
 
 
 def test_queue_queries_do_not_grow_with_proposals(
