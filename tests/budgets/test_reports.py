@@ -320,6 +320,18 @@ def test_staff_report_of_a_foreign_pool_under_the_own_district_is_not_found(clie
     assert Report.objects.get(pk=report.pk).state == Report.State.PENDING
 
 
+def test_staff_see_a_failed_rendering_explained_in_their_language(client, pending):
+    from budgets.services.reports import report_fail
+
+    pool, _items, _tally, report = pending
+    Report.objects.filter(pk=report.pk).update(state=Report.State.RENDERING)
+    report_fail(report=report, error="OSError: no space left on device")
+    client.force_login(make_staff(pool.district, preferred_language="tr"))
+    html = client.get(staff_url(pool)).content.decode()
+    assert "Raporun hazırlanması bir hatayla durdu." in html
+    assert '<code lang="en">OSError: no space left on device</code>' in html
+
+
 def test_staff_render_again_refuses_a_forged_report_id(client, pending):
     pool, _items, _tally, report = pending
     _other_pool, _i, _t, other = make_counted_pool()

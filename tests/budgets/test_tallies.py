@@ -193,6 +193,18 @@ def test_staff_tallies_page_shows_progress_then_result_and_polls_while_counting(
     assert b"Official tally" in partial.content
 
 
+def test_staff_see_a_failed_tally_explained_in_their_language(client):
+    from budgets.services.tallies import tally_fail
+    from tests.factories import make_staff
+
+    pool, _freeze = _import(ASSEN)
+    tally_fail(tally=Tally.objects.get(pool=pool, official=True), error="time limit exceeded")
+    client.force_login(make_staff(pool.district, preferred_language="bg"))
+    html = client.get(_staff_url(pool)).content.decode()
+    assert "Преброяването спря с грешка." in html
+    assert '<code lang="en">time limit exceeded</code>' in html
+
+
 def test_staff_what_if_is_queued_and_marked(client):
     from tests.factories import make_staff
 
