@@ -11,6 +11,8 @@ urlpatterns = [
     path("proposals/map.json", public.proposal_map_data, name="map_data"),
     path("districts/<slug:slug>/proposals/", public.proposal_list, name="district_list"),
     path("proposals/<int:pk>/", public.proposal_detail, name="detail"),
+    # Where MEDIA_URL + an image's stored name ("proposals/<id>/<file>") points.
+    path("media/proposals/<int:pk>/<str:filename>", public.proposal_image_file, name="image_file"),
     # Residents
     path("districts/<slug:slug>/proposals/new/", resident.proposal_create, name="create"),
     path("districts/<slug:slug>/proposals/validate/", resident.proposal_validate, name="validate"),

@@ -184,8 +184,12 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "static/"
 STATIC_ROOT = env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files are served by a view that checks who may see them (proposals.urls). Set
+# CIVIC_MEDIA_ACCEL_REDIRECT to an internal location of a proxy that reads MEDIA_ROOT (nginx
+# `internal;`, e.g. "/protected-media/") to have the proxy send them after the check.
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media"))
+CIVIC_MEDIA_ACCEL_REDIRECT = env("CIVIC_MEDIA_ACCEL_REDIRECT", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

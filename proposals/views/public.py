@@ -1,8 +1,13 @@
 """Proposal pages for everyone: the list, the map and its data, and a proposal's page."""
 
+import mimetypes
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -13,7 +18,7 @@ from civic.http import HtmxHttpRequest
 from districts.models import District
 from proposals import selectors
 from proposals.forms import CommentForm, FilterForm
-from proposals.models import Proposal, Status
+from proposals.models import Proposal, ProposalImage, Status
 
 
 def map_settings() -> dict:
@@ -146,3 +151,32 @@ def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A proposal: text, images, place, costs, status, public history, comments, supports."""
     proposal = get_visible_proposal(request, pk)
     return render(request, "proposals/detail.html", detail_context(request, proposal))
+
+
+@require_GET
+def proposal_image_file(request: HtmxHttpRequest, pk: int, filename: str) -> HttpResponse:
+    """A proposal's image or thumbnail, to whoever may see the proposal (drafts stay private).
+
+    Served here rather than by the web server, which could not tell a draft's image from a
+    public one. With `CIVIC_MEDIA_ACCEL_REDIRECT` set, the proxy sends the file itself.
+    """
+    proposal = get_visible_proposal(request, pk)
+    name = f"proposals/{proposal.pk}/{filename}"
+    if not ProposalImage.objects.filter(
+        Q(image=name) | Q(thumbnail=name), proposal=proposal
+    ).exists():
+        raise Http404
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    if settings.CIVIC_MEDIA_ACCEL_REDIRECT:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.CIVIC_MEDIA_ACCEL_REDIRECT + name
+    else:
+        try:
+            response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        except FileNotFoundError as missing:
+            raise Http404 from missing
+    if AnonymousUser().has_perm("proposals.view_proposal", proposal):
+        response["Cache-Control"] = "public, max-age=3600"
+    else:
+        response["Cache-Control"] = "private, no-store"
+    return response

@@ -80,6 +80,7 @@ def _urls(pool, items) -> list[str]:
         "pk": items[0].pk,
         "comment_id": Comment.objects.first().pk,
         "image_id": 0,
+        "filename": "none.jpg",
         "paper_id": 0,
         "report_id": 0,
         "language": "en",

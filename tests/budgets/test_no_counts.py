@@ -510,6 +510,7 @@ def urls_to_scan(world: World) -> list[str]:
     common = {
         "comment_id": world.comment.pk,
         "image_id": world.image.pk,
+        "filename": "shade.jpg",  # an image file: bytes, no counts, whoever asks
         "key": "not-a-key",
         "uidb36": "1z",
         "url": "budgets/ballot/",  # the admin's catch-all: ballots are not registered

@@ -379,3 +379,68 @@ def test_proposal_drafts_delete_removes_drafts_and_their_files_only(
     assert not any(path.exists() for path in files)
     assert Path(kept.image.path).exists() and Path(kept.thumbnail.path).exists()
     assert list(ProposalImage.objects.all()) == [kept]
+
+
+# --- served to whoever may see the proposal ------------------------------------------------
+
+
+def _stored_image(proposal):
+    return services.proposal_image_add(
+        proposal=proposal, upload=upload(picture("JPEG", size=(640, 480)), "pond.jpg")
+    )
+
+
+def test_image_of_a_public_proposal_is_served_at_its_media_url(client, media, proposal):
+    image = _stored_image(proposal)
+    for field in (image.image, image.thumbnail):
+        response = client.get(field.url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        assert response["Cache-Control"] == "public, max-age=3600"
+        assert b"".join(response.streaming_content) == Path(field.path).read_bytes()
+
+
+def test_image_of_a_draft_is_served_only_to_its_author_and_the_districts_staff(
+    client, media, proposal
+):
+    from tests.factories import DistrictFactory, make_staff
+
+    image = _stored_image(proposal)
+    Proposal.objects.filter(pk=proposal.pk).update(status=Status.DRAFT, submitted_at=None)
+    url = image.image.url
+    assert client.get(url).status_code == 404  # anonymous
+    for outsider in (make_resident(proposal.pool.district), make_staff(DistrictFactory())):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+    for insider in (proposal.author, make_staff(proposal.pool.district)):
+        client.force_login(insider)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+
+
+def test_image_urls_that_name_no_image_of_the_proposal_are_404(client, media, proposal):
+    image = _stored_image(proposal)
+    other = Proposal.objects.create(
+        **{
+            field: getattr(proposal, field)
+            for field in ("pool", "author", "title", "summary", "body", "body_html", "category")
+        },
+        author_cost=Decimal("1"),
+        status=Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    filename = Path(image.image.name).name
+    assert client.get(f"/media/proposals/{other.pk}/{filename}").status_code == 404
+    assert client.get(f"/media/proposals/{proposal.pk}/missing.jpg").status_code == 404
+    assert client.get(f"/media/proposals/{proposal.pk}/..%2F..%2Fsecret").status_code == 404
+    assert client.post(image.image.url).status_code == 405
+
+
+def test_image_is_sent_by_the_proxy_when_it_is_configured(client, media, proposal, settings):
+    settings.CIVIC_MEDIA_ACCEL_REDIRECT = "/protected-media/"
+    image = _stored_image(proposal)
+    response = client.get(image.thumbnail.url)
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/protected-media/{image.thumbnail.name}"
+    assert response["Content-Type"] == "image/jpeg"

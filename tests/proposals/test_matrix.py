@@ -10,16 +10,21 @@ test_views_staff.py.
 After the matrix: forged ids (another pool's proposal, another proposal's comment or image,
 ids that do not exist, smuggled fields) and invalid input.
 
-No file is written: image rows name files that do not exist, and removing one deletes its
-files only on commit, which never comes inside a test's transaction.
+Image rows name files that do not exist, and removing one deletes its files only on commit,
+which never comes inside a test's transaction; only the image-file pages write a small file
+(into the test settings' temporary MEDIA_ROOT) so that a refusal can be told from a missing
+file.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -118,8 +123,12 @@ def build(kind: str) -> World:
         world.proposal = proposal(title="Public bench")
     elif kind == "draft":
         world.proposal = proposal(title="Secret draft", status=Status.DRAFT)
-    elif kind == "hidden":
+    elif kind in ("hidden", "image_file_hidden"):
         world.proposal = proposal(title="Hidden rant", **hidden_fields())
+    elif kind == "image_file_draft":
+        world.proposal = proposal(title="Secret draft", status=Status.DRAFT)
+    elif kind == "image_file":
+        world.proposal = proposal(title="Public bench")
     elif kind == "returned":
         world.proposal = proposal(title="Returned", status=Status.CHANGES_REQUESTED)
     elif kind == "support":
@@ -134,6 +143,15 @@ def build(kind: str) -> World:
         world.hidden = proposal(title="Hidden rant", **PLACE, **hidden_fields())
     if kind == "comment":
         world.comment = CommentFactory(proposal=world.proposal, body="Somebody else's comment")
+    if kind.startswith("image_file"):
+        folder = f"proposals/{world.proposal.pk}"
+        world.image = ProposalImage.objects.create(
+            proposal=world.proposal,
+            image=default_storage.save(f"{folder}/a.jpg", ContentFile(b"\xff\xd8 full")),
+            thumbnail=default_storage.save(f"{folder}/a-thumb.jpg", ContentFile(b"\xff\xd8")),
+            width=10,
+            height=10,
+        )
     if kind == "image":
         world.image = ProposalImage.objects.create(
             proposal=world.proposal,
@@ -476,6 +494,30 @@ PAGES = [
         redirect=detail(lambda w: w.proposal.pk),
         effect=one_more(Support, proposal=lambda w: w.proposal),
         name="support_post_hidden",
+    ),
+    # Image files: whoever may see the proposal (a file that exists in every cell).
+    Page(
+        "image_file",
+        "image_file",
+        "get",
+        expect(200, anonymous=200, author=200),
+        args=lambda w: [w.proposal.pk, Path(w.image.image.name).name],
+    ),
+    Page(
+        "image_file",
+        "image_file_draft",
+        "get",
+        expect(404, anonymous=404, author=200, **REVIEWERS),
+        args=lambda w: [w.proposal.pk, Path(w.image.thumbnail.name).name],
+        name="image_file_draft",
+    ),
+    Page(
+        "image_file",
+        "image_file_hidden",
+        "get",
+        expect(404, anonymous=404, author=200, **REVIEWERS),
+        args=lambda w: [w.proposal.pk, Path(w.image.image.name).name],
+        name="image_file_hidden",
     ),
     Page(
         "mine",
