@@ -20,8 +20,9 @@ RUN pip install --no-cache-dir uv==0.13.8 \
 
 COPY . .
 RUN pybabel compile --domain=django --directory=locale \
- && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=build CIVIC_CENSUS_HMAC_KEY=build \
-    python manage.py collectstatic --no-input \
+ && DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=build \
+    CIVIC_CENSUS_HMAC_KEY=build-only-not-the-deployments-key CIVIC_SITE_URL=https://build.invalid \
+    EMAIL_URL=consolemail:// python manage.py collectstatic --no-input \
  && python -c "from budgets.tally.fast import warm_up; warm_up()" \
  && useradd --system --uid 10001 --home /app civic \
  && mkdir -p /app/media && chown civic /app/media \

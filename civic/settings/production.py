@@ -1,5 +1,7 @@
 """Production: everything from base.py, hardened. Requires a real secret key and hosts."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -8,6 +10,17 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 # Loopback stays allowed so the container's own health check can reach /healthz.
 ALLOWED_HOSTS = [*env.list("DJANGO_ALLOWED_HOSTS"), "127.0.0.1", "localhost"]
 CIVIC_CENSUS_HMAC_KEY = env("CIVIC_CENSUS_HMAC_KEY")
+# A key set later would orphan every record hashed before: refuse to start without a real one.
+if len(CIVIC_CENSUS_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("CIVIC_CENSUS_HMAC_KEY must be set, at least 32 characters.")
+# Links in e-mails and in the official PDF reports: never the development default.
+CIVIC_SITE_URL = env("CIVIC_SITE_URL")
+# E-mail must really go out (account confirmation, receipts), not to the console.
+EMAIL_CONFIG = env.email_url("EMAIL_URL")
+vars().update(EMAIL_CONFIG)
+# Sign-in, sign-up and password-reset limits count per client address: behind the TLS proxy
+# that address is the one the proxy adds to X-Forwarded-For, not the proxy's own.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("CIVIC_TRUSTED_PROXY_COUNT", default=1)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
