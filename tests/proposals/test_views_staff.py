@@ -258,6 +258,22 @@ def test_review_page_shows_everything_and_internal_notes(client, staff, pool_a):
     assert reverse("proposals:staff_hide", args=["alpha", proposal.pk]) in html
 
 
+def test_review_page_gives_the_place_unambiguously_in_every_language(client, staff, pool_a):
+    from decimal import Decimal
+
+    proposal = ProposalFactory(
+        pool=pool_a, latitude=Decimal("42.697700"), longitude=Decimal("23.321900")
+    )
+    staff.preferred_language = "bg"
+    staff.save(update_fields=["preferred_language"])
+    client.force_login(staff)
+    html = client.get(
+        reverse("proposals:staff_review", args=["alpha", proposal.pk])
+    ).content.decode()
+    # A decimal comma would read "42,697700, 23,321900".
+    assert "42.697700" in html and "23.321900" in html and "42,697700" not in html
+
+
 def test_review_page_of_voting_pool_has_no_decisions(client):
     pool = make_pool(phase="voting", district=DistrictFactory(slug="gamma"))
     proposal = ProposalFactory(pool=pool, status=Status.ON_BALLOT)
