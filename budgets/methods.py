@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from budgets.models import BallotMethod, Pool
 from civic.formatting import money
+from civic.http import ID_DIGITS
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def choices_from_form(
             raw = (data.get(f"points-{item_id}") or "").strip()
             if not raw:
                 continue
-            if not raw.isascii() or not raw.lstrip("-").isdigit():
+            # Nine digits are more points than any ballot gives; longer text is no number.
+            if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 10:
                 raise ChoiceError(_("Points must be whole numbers, such as 0, 1 or 2."))
             value = int(raw)
             if value < 0:
@@ -100,7 +102,7 @@ def choices_from_form(
     chosen: dict[int, int] = {}
     for raw in raw_ids:
         raw = str(raw).strip()
-        if not raw.isascii() or not raw.isdigit():
+        if not raw.isascii() or not raw.isdigit() or len(raw) > ID_DIGITS:
             raise ChoiceError(_("The ballot names a project that does not exist."))
         if int(raw) in chosen:
             raise ChoiceError(_("The ballot lists the same project twice."))

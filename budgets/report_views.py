@@ -1,6 +1,7 @@
 """Reports: their PDFs, the council's queue and decisions, the audit log, and the district
 staff's view of their report while it renders."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from budgets import selectors, services
 from budgets.forms import ReportReturnForm, RetallyForm
 from budgets.models import AuditEvent, CycleSummary, Pool, Report, ReportFile
-from civic.http import HtmxHttpRequest
+from civic.http import HtmxHttpRequest, parse_id
 
 State = Report.State
 
@@ -22,6 +23,8 @@ State = Report.State
 @require_GET
 def report_file(request: HtmxHttpRequest, report_id: int, language: str) -> HttpResponse:
     """A report's PDF: public once approved; before that, only for who may see drafts."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
     row = get_object_or_404(
         ReportFile.objects.select_related("report__pool__district"),
         report_id=report_id,
@@ -49,6 +52,8 @@ def report_file(request: HtmxHttpRequest, report_id: int, language: str) -> Http
 @require_GET
 def cycle_summary_file(request: HtmxHttpRequest, year: int, language: str) -> HttpResponse:
     """The council's summary of a cycle: public, as it restates only approved reports."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
     row = get_object_or_404(CycleSummary, cycle__year=year, language=language)
     response = FileResponse(
         row.file.open("rb"),
@@ -162,10 +167,10 @@ def staff_pool_report(request: HtmxHttpRequest, slug: str, pool_id: int) -> Http
         action = request.POST.get("action")
         try:
             if action == "render":
-                raw = request.POST.get("report", "")
-                if not (raw.isascii() and raw.isdigit()):
+                report_id = parse_id(request.POST.get("report", ""))
+                if report_id is None:
                     raise Http404
-                report = get_object_or_404(Report, pk=int(raw), pool=pool)
+                report = get_object_or_404(Report, pk=report_id, pool=pool)
                 services.report_render_again(report=report, user=request.user)
                 messages.success(request, _("The report is being rendered again."))
                 return redirect("budgets:staff_pool_report", slug=slug, pool_id=pool.pk)
@@ -179,7 +184,8 @@ def staff_pool_report(request: HtmxHttpRequest, slug: str, pool_id: int) -> Http
                     messages.success(request, _("The ballots are being counted again."))
                     return redirect("budgets:staff_pool_report", slug=slug, pool_id=pool.pk)
         except ValidationError as refusal:
-            retally_form.add_error(None, refusal)
+            if retally_form.is_bound:  # a refused render has no form to show it on
+                retally_form.add_error(None, refusal)
             messages.error(request, " ".join(refusal.messages))
     reports = list(
         Report.objects.filter(pool=pool)

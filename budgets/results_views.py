@@ -155,7 +155,7 @@ def _cycle_for_index(request: HtmxHttpRequest, cycles: list[Cycle]) -> Cycle | N
     current one."""
     year = request.GET.get("year", "")
     if year:
-        if not (year.isascii() and year.isdigit()):
+        if not (year.isascii() and year.isdigit() and len(year) <= 4):
             raise Http404
         chosen = next((cycle for cycle in cycles if cycle.year == int(year)), None)
         if chosen is None:

@@ -15,7 +15,7 @@ from budgets import selectors, services
 from budgets.forms import ConflictResolveForm, PaperEntryForm, PoolPhasesForm, WhatIfForm
 from budgets.methods import BallotSpec, ChoiceError, choices_from_form, summarise
 from budgets.models import PaperBallot, Pool
-from civic.http import HtmxHttpRequest
+from civic.http import HtmxHttpRequest, parse_id
 
 RECEIPT_COOKIE = "civic_receipt"
 RECEIPT_COOKIE_AGE = 600
@@ -88,7 +88,11 @@ def _ballot_context(pool: Pool, choices: dict[int, int], error: str = "") -> dic
 def _read_choices(request: HtmxHttpRequest, pool: Pool) -> tuple[dict[int, int], str]:
     # The point fields name their proposals; ids not on this ballot are refused later by
     # `summarise`, so no query is needed here.
-    ids = [int(key[7:]) for key in request.POST if key.startswith("points-") and key[7:].isdigit()]
+    ids = [
+        item_id
+        for key in request.POST
+        if key.startswith("points-") and (item_id := parse_id(key[7:])) is not None
+    ]
     try:
         return choices_from_form(request.POST, spec=BallotSpec.of(pool), item_ids=ids), ""
     except ChoiceError as error:
@@ -111,16 +115,15 @@ def ballot(request: HtmxHttpRequest, pool_id: int) -> HttpResponse:
     if request.method == "GET":
         current = selectors.ballot_choices_of(pool=pool, user=request.user)
         choices = dict(current or {})
-        add = request.GET.get("add", "")
+        add = parse_id(request.GET.get("add", ""))
         # Only a project on this ballot: a stale or forged link must not turn a fresh
         # ballot page into an error about a project the resident cannot see.
         if (
-            add.isascii()
-            and add.isdigit()
-            and int(add) not in choices
-            and selectors.ballot_items(pool=pool).filter(pk=int(add)).exists()
+            add is not None
+            and add not in choices
+            and selectors.ballot_items(pool=pool).filter(pk=add).exists()
         ):
-            choices[int(add)] = 1
+            choices[add] = 1
         error = ""
     else:
         choices, error = _read_choices(request, pool)

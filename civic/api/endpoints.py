@@ -337,7 +337,7 @@ def list_pools(request: HttpRequest, query: Query[schemas.PoolQuery]):
 
 
 @router.get(
-    "/pools/{int:pool_id}",
+    "/pools/{id:pool_id}",
     response={200: schemas.Pool, **NOT_FOUND},
     tags=["pools"],
     url_name="pool",
@@ -351,7 +351,7 @@ def get_pool(request: HttpRequest, pool_id: int):
 
 
 @router.get(
-    "/pools/{int:pool_id}/results",
+    "/pools/{id:pool_id}/results",
     response={200: schemas.Results, **NOT_FOUND},
     tags=["results"],
     url_name="pool_results",
@@ -397,7 +397,7 @@ def get_results(request: HttpRequest, pool_id: int):
 
 
 @router.get(
-    "/pools/{int:pool_id}/ballots.pb",
+    "/pools/{id:pool_id}/ballots.pb",
     response={200: None, **NOT_FOUND},
     tags=["results"],
     url_name="pool_ballots",
@@ -443,7 +443,7 @@ def list_proposals(request: HttpRequest, query: Query[schemas.ProposalQuery]):
 
 
 @router.get(
-    "/proposals/{int:pk}",
+    "/proposals/{id:pk}",
     response={200: schemas.Proposal, **NOT_FOUND},
     tags=["proposals"],
     url_name="proposal",

@@ -39,9 +39,17 @@ def page_of(item: type[Schema]) -> type[PageBase]:
     return create_model(f"{item.__name__}Page", __base__=PageBase, items=(list[item], ...))
 
 
+# Bounds on what a query may ask for, so that a hostile value is refused with 422 before it
+# reaches the database (ids beyond a bigint, text with NUL characters).
+ID_MAX = 2**63 - 1
+OFFSET_MAX = 10**9
+YEAR = {"ge": 1900, "le": 2100}
+SLUG = {"pattern": r"^[-a-zA-Z0-9_]+$", "max_length": 50}
+
+
 class PageQuery(Schema):
     limit: int = Field(100, ge=1, le=500, description="Items per page (at most 500).")
-    offset: int = Field(0, ge=0, description="Items to skip.")
+    offset: int = Field(0, ge=0, le=OFFSET_MAX, description="Items to skip.")
 
 
 # Districts and budgets ----------------------------------------------------------------------
@@ -83,8 +91,8 @@ class DistrictDetail(District):
 
 
 class BudgetQuery(PageQuery):
-    district: str | None = Field(None, description="Only this district (slug).")
-    year: int | None = Field(None, description="Only this year.")
+    district: str | None = Field(None, **SLUG, description="Only this district (slug).")
+    year: int | None = Field(None, **YEAR, description="Only this year.")
 
 
 # Cycles and pools ---------------------------------------------------------------------------
@@ -149,8 +157,8 @@ class Pool(Schema):
 
 
 class PoolQuery(PageQuery):
-    cycle: int | None = Field(None, description="Only this cycle (year).")
-    district: str | None = Field(None, description="Only this district (slug).")
+    cycle: int | None = Field(None, **YEAR, description="Only this cycle (year).")
+    district: str | None = Field(None, **SLUG, description="Only this district (slug).")
     published: bool | None = Field(None, description="Only pools with (or without) results.")
 
 
@@ -193,10 +201,12 @@ class Proposal(Schema):
 
 
 class ProposalQuery(PageQuery):
-    pool: int | None = Field(None, description="Only this pool (id).")
-    cycle: int | None = Field(None, description="Only this cycle (year).")
-    district: str | None = Field(None, description="Only this district (slug).")
-    status: str | None = Field(None, description="Only this status.")
+    pool: int | None = Field(None, ge=1, le=ID_MAX, description="Only this pool (id).")
+    cycle: int | None = Field(None, **YEAR, description="Only this cycle (year).")
+    district: str | None = Field(None, **SLUG, description="Only this district (slug).")
+    status: str | None = Field(
+        None, pattern=r"^[a-z_]+$", max_length=30, description="Only this status."
+    )
 
 
 # Results and reports ------------------------------------------------------------------------
@@ -272,9 +282,9 @@ class Report(Schema):
 
 
 class ReportQuery(PageQuery):
-    pool: int | None = Field(None, description="Only this pool (id).")
-    cycle: int | None = Field(None, description="Only this cycle (year).")
-    district: str | None = Field(None, description="Only this district (slug).")
+    pool: int | None = Field(None, ge=1, le=ID_MAX, description="Only this pool (id).")
+    cycle: int | None = Field(None, **YEAR, description="Only this cycle (year).")
+    district: str | None = Field(None, **SLUG, description="Only this district (slug).")
 
 
 class Index(Schema):

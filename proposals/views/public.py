@@ -1,6 +1,7 @@
 """Proposal pages for everyone: the list, the map and its data, and a proposal's page."""
 
 import mimetypes
+import re
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -72,10 +73,10 @@ def proposal_list(request: HtmxHttpRequest, slug: str | None = None) -> HttpResp
 @vary_on_headers("HX-Request")
 def proposal_map(request: HtmxHttpRequest) -> HttpResponse:
     """The proposals on a map, with the list's filters; a plain list below works without JS."""
-    slug = request.GET.get("district") or None
-    district = District.objects.filter(slug=slug).first() if slug else None
     form = FilterForm(request.GET or None, with_sort=False)
     filters = form.filters()
+    # The form's district: a value that names none (or is no slug at all) shows every one.
+    district = filters.district
     page = Paginator(selectors.proposal_list(filters), selectors.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -153,6 +154,10 @@ def proposal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "proposals/detail.html", detail_context(request, proposal))
 
 
+# What the service names files, with the suffix storage adds on a clash ("_AbC12xY").
+_STORED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,80}\.[a-z]{2,5}")
+
+
 @require_GET
 def proposal_image_file(request: HtmxHttpRequest, pk: int, filename: str) -> HttpResponse:
     """A proposal's image or thumbnail, to whoever may see the proposal (drafts stay private).
@@ -160,6 +165,8 @@ def proposal_image_file(request: HtmxHttpRequest, pk: int, filename: str) -> Htt
     Served here rather than by the web server, which could not tell a draft's image from a
     public one. With `CIVIC_MEDIA_ACCEL_REDIRECT` set, the proxy sends the file itself.
     """
+    if not _STORED_NAME.fullmatch(filename):  # names the service gives; never NUL or ".."
+        raise Http404
     proposal = get_visible_proposal(request, pk)
     name = f"proposals/{proposal.pk}/{filename}"
     if not ProposalImage.objects.filter(

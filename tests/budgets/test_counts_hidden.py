@@ -97,7 +97,7 @@ def _urls(pool, items) -> list[str]:
             elif isinstance(pattern, URLPattern) and pattern.name not in SKIPPED_NAMES:
                 path = prefix + str(pattern.pattern)
                 for name, value in kwargs.items():
-                    for converter in ("slug", "int", "str"):
+                    for converter in ("slug", "int", "id", "str"):
                         path = path.replace(f"<{converter}:{name}>", str(value))
                 assert "<" not in path, f"no value for {path}"
                 urls.append("/" + path)

@@ -436,7 +436,7 @@ def add_ballots(world: World) -> Expected:
 
 @dataclass
 class Route:
-    text: str  # the route as the resolver writes it, e.g. "vote/<int:pool_id>/"
+    text: str  # the route as the resolver writes it, e.g. "vote/<id:pool_id>/"
     name: str
     params: list[str]
     model: type | None  # the model of an admin model page
