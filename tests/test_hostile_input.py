@@ -41,6 +41,7 @@ from budgets import services as budget_services
 from budgets.models import Ballot, CycleSummary, PaperBallot, Pool, Report
 from budgets.services import pool_create
 from budgets.services.pools import PHASE_OVERRIDE_FIELDS
+from proposals.forms import ProposalForm
 from proposals.models import Category, ProposalImage, Status
 from tests.api.factories import add_files
 from tests.budgets.factories import make_counted_pool
@@ -275,17 +276,7 @@ class Inputs:
 LIST_FILTERS = ("page", "q", "district", "category", "status", "sort")
 API_PAGE = ("limit", "offset")
 API_FILTERS = ("limit", "offset", "cycle", "district", "pool", "status", "year", "published")
-PROPOSAL_FIELDS = (
-    "title",
-    "summary",
-    "body",
-    "category",
-    "latitude",
-    "longitude",
-    "address",
-    "author_cost",
-    "action",
-)
+PROPOSAL_FIELDS = (*ProposalForm.INLINE_FIELDS, "action")
 
 
 def _proposal_form(w: World) -> dict:
