@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from budgets.models import BallotMethod, Pool
 from civic.formatting import money
-from civic.http import ID_DIGITS
+from civic.http import parse_id
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,12 @@ def choices_from_form(
     raw_ids = data.getlist("choice") if hasattr(data, "getlist") else list(data.get("choice", []))
     chosen: dict[int, int] = {}
     for raw in raw_ids:
-        raw = str(raw).strip()
-        if not raw.isascii() or not raw.isdigit() or len(raw) > ID_DIGITS:
+        item_id = parse_id(str(raw))
+        if item_id is None:
             raise ChoiceError(_("The ballot names a project that does not exist."))
-        if int(raw) in chosen:
+        if item_id in chosen:
             raise ChoiceError(_("The ballot lists the same project twice."))
-        chosen[int(raw)] = 1
+        chosen[item_id] = 1
     return chosen
 
 

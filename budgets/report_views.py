@@ -1,7 +1,6 @@
 """Reports: their PDFs, the council's queue and decisions, the audit log, and the district
 staff's view of their report while it renders."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from budgets import selectors, services
 from budgets.forms import ReportReturnForm, RetallyForm
 from budgets.models import AuditEvent, CycleSummary, Pool, Report, ReportFile
 from civic.http import HtmxHttpRequest, parse_id
+from civic.i18n import LANGUAGE_CODES
 
 State = Report.State
 
@@ -23,7 +23,7 @@ State = Report.State
 @require_GET
 def report_file(request: HtmxHttpRequest, report_id: int, language: str) -> HttpResponse:
     """A report's PDF: public once approved; before that, only for who may see drafts."""
-    if language not in dict(settings.LANGUAGES):
+    if language not in LANGUAGE_CODES:
         raise Http404
     row = get_object_or_404(
         ReportFile.objects.select_related("report__pool__district"),
@@ -52,7 +52,7 @@ def report_file(request: HtmxHttpRequest, report_id: int, language: str) -> Http
 @require_GET
 def cycle_summary_file(request: HtmxHttpRequest, year: int, language: str) -> HttpResponse:
     """The council's summary of a cycle: public, as it restates only approved reports."""
-    if language not in dict(settings.LANGUAGES):
+    if language not in LANGUAGE_CODES:
         raise Http404
     row = get_object_or_404(CycleSummary, cycle__year=year, language=language)
     response = FileResponse(
